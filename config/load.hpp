@@ -1,0 +1,56 @@
+#pragma once
+// Reading the configuration sources and applying gunicorn's precedence:
+// defaults < config file < GUNICORN_CMD_ARGS < command line.
+// The Python config file (gunicorn.conf.py, python:module) is executed by
+// python_shim (conf_file.hpp), which returns RawSettings; everything else is here.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/value.hpp"
+
+namespace gpp::config {
+
+/// What one argument vector (argv or GUNICORN_CMD_ARGS) said.
+struct CommandLine {
+  RawSettings settings;
+  std::optional<std::string> app_uri;      ///< positional APP_MODULE
+  std::optional<std::string> config_path;  ///< -c/--config
+  bool show_version = false;               ///< -v/--version
+  bool show_help = false;                  ///< -h/--help
+};
+
+/// Parse arguments (without argv[0]). `source` names it in errors
+/// ("command line" or "GUNICORN_CMD_ARGS"). Throws ConfigError(status 2)
+/// with an argparse-style "usage: ... error: ..." message.
+CommandLine parse_command_line(const std::vector<std::string>& args, std::string_view source);
+
+/// shlex.split of GUNICORN_CMD_ARGS. Throws ConfigError(2) on bad quoting.
+std::vector<std::string> split_shell_words(std::string_view text);
+
+/// Keys of a TOML file are setting names. Throws ConfigError(1) naming the
+/// file and key (unknown keys get a did-you-mean).
+RawSettings read_toml_file(const std::string& path);
+
+/// True when `name` is a setting that a config file may set.
+bool is_setting_name(std::string_view name);
+/// True for settings whose value is a Python callable (server hooks).
+bool is_hook_setting(std::string_view name);
+
+/// Apply the sources in precedence order onto the defaults.
+/// Errors: file values -> ConfigError(1) "Invalid value for <name>: ..." naming the file;
+/// GUNICORN_CMD_ARGS/CLI -> ConfigError(2) usage error.
+Config merge_sources(const RawSettings* file, const CommandLine* env, const CommandLine& cli);
+
+/// `--print-config` text: every setting as "name = value", gunicorn's order and format.
+std::string print_config(const Config& cfg);
+/// `--help` text grouped by section with defaults.
+std::string help_text();
+/// "gunicornpp (version 0.1.0)"
+std::string version_text();
+
+inline constexpr std::string_view kVersion = "0.1.0";
+
+}  // namespace gpp::config

@@ -1,0 +1,49 @@
+#pragma once
+// Pure HTTP/1.x request-head parser: bytes in, RequestHead out. No sockets,
+// no Python. Decisions (which input is rejected, with which status) follow
+// gunicorn 26.1 (http/message.py) except where RFC 9110/9112 name a more
+// specific status (docs/compatibility.md lists each difference).
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/http/request_head.hpp"
+
+namespace gpp::core::http {
+
+enum class HeaderMap { Drop, Refuse, Dangerous };
+
+/// The settings that change parsing (names as gunicorn's settings).
+struct ParserOptions {
+  std::size_t limit_request_line = 4094;        ///< 0 = unlimited
+  std::size_t limit_request_fields = 100;
+  std::size_t limit_request_field_size = 8190;  ///< 0 = unlimited
+  bool permit_unconventional_http_method = false;
+  bool permit_unconventional_http_version = false;
+  bool casefold_http_method = false;
+  bool permit_obsolete_folding = false;
+  bool strip_header_spaces = false;
+  HeaderMap header_map = HeaderMap::Drop;
+  /// Upper-case names (e.g. "SCRIPT_NAME") a trusted peer may send with '_'.
+  std::vector<std::string> forwarder_headers{"SCRIPT_NAME", "PATH_INFO"};
+};
+
+enum class ParseStatus { Complete, NeedMore, Error };
+
+struct ParseResult {
+  ParseStatus status = ParseStatus::NeedMore;
+  std::size_t consumed = 0;  ///< bytes of the head (incl. final CRLF) when Complete
+  int http_status = 0;       ///< when Error: 400, 403, 414, 417, 431, 501, 505 ...
+  std::string error_class;   ///< gunicorn's exception name, e.g. "InvalidHeaderName"
+  std::string error_detail;  ///< human text for the log and the error page
+};
+
+/// Parse one request head from the start of `buf`.
+/// `peer_trusted`: the peer is in forwarded_allow_ips (or a unix socket).
+/// Returns NeedMore while the head is incomplete (and within limits).
+/// `out` holds views into `buf`; it is valid while `buf` is.
+ParseResult parse_request_head(std::string_view buf, const ParserOptions& opts,
+                               bool peer_trusted, RequestHead& out);
+
+}  // namespace gpp::core::http

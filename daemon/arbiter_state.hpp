@@ -1,0 +1,83 @@
+#pragma once
+// The arbiter's decisions as a pure state machine (DESIGN.md "Process model"):
+// step(state, event, now) -> actions. No fork, no kill, no clock, no I/O here;
+// arbiter.cpp turns signals/waitpid/timers into Events and executes Actions.
+// Rules and log texts are gunicorn's arbiter.py (26.1).
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <variant>
+#include <vector>
+
+namespace gpp::daemon {
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+
+enum class Sig { HUP, TTIN, TTOU, TERM, INT, QUIT, USR1, USR2, WINCH };
+
+struct WorkerInfo {
+  pid_t pid = 0;
+  int age = 0;             ///< spawn order (gunicorn's worker.age); oldest = smallest
+  bool aborted = false;    ///< SIGABRT sent for a timeout; next stale tick -> SIGKILL
+  bool retiring = false;   ///< SIGTERM/SIGQUIT already sent
+};
+
+/// Settings the state machine needs (refreshed on reload).
+struct ArbiterSettings {
+  int num_workers = 1;
+  double timeout_s = 30;           ///< 0 disables murdering
+  double graceful_timeout_s = 30;
+  bool daemon = false;             ///< WINCH only acts when daemonized
+};
+
+// ---- events ----
+struct SignalEvent { Sig sig; };
+/// A child was reaped. Exactly one of exit_code (>= 0) / term_signal (> 0) is set.
+struct ChildExited { pid_t pid; int exit_code = -1; int term_signal = 0; };
+/// The shell forked a worker in answer to a Spawn action.
+struct Spawned { pid_t pid; int age; };
+/// Periodic (about once a second). `idle_s[pid]` = seconds since that worker's
+/// last heartbeat; workers absent from the map are treated as fresh.
+struct Tick { std::map<pid_t, double> idle_s; };
+/// The shell ran a ReloadConfig action. ok=false keeps the old settings.
+struct ReloadDone { bool ok; ArbiterSettings settings; };
+using Event = std::variant<SignalEvent, ChildExited, Spawned, Tick, ReloadDone>;
+
+// ---- actions ----
+enum class LogLevel { Debug, Info, Warning, Error, Critical };
+struct Log { LogLevel level; std::string message; };
+struct Spawn { int age; };                ///< fork one worker with this age
+struct Kill { pid_t pid; int signal; };   ///< POSIX signal number
+struct ReloadConfig {};                   ///< re-read config, then feed ReloadDone
+struct ReopenLogs {};
+struct CloseListeners { bool unlink; };   ///< unlink unix socket files when true
+/// Call a server hook by name (child_exit gets `pid`; nworkers_changed gets new/old).
+struct CallHook { std::string name; pid_t pid = 0; int new_value = 0; int old_value = 0; };
+struct Exit { int code; };                ///< after on_exit; pidfile removed by the shell
+using Action = std::variant<Log, Spawn, Kill, ReloadConfig, ReopenLogs, CloseListeners, CallHook, Exit>;
+
+enum class Phase { Running, Stopping, Halted };
+
+struct ArbiterState {
+  ArbiterSettings settings;
+  Phase phase = Phase::Running;
+  bool graceful_stop = true;
+  TimePoint stop_deadline{};
+  int exit_code = 0;
+  std::optional<std::string> halt_reason;
+  int worker_age = 0;                 ///< last age handed out
+  int pending_spawns = 0;             ///< Spawn actions not yet answered by Spawned
+  std::map<pid_t, WorkerInfo> workers;
+  std::string master_name = "Master"; ///< for "Hang up: Master" / "Shutting down: Master"
+};
+
+/// Advance the state machine by one event.
+std::vector<Action> step(ArbiterState& state, const Event& event, TimePoint now);
+
+/// The actions to start: spawn settings.num_workers workers.
+std::vector<Action> start(ArbiterState& state, TimePoint now);
+
+}  // namespace gpp::daemon
