@@ -3,6 +3,7 @@
 // defaults < config file < GUNICORN_CMD_ARGS < command line.
 // The Python config file (gunicorn.conf.py, python:module) is executed by
 // python_shim (conf_file.hpp), which returns RawSettings; everything else is here.
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +51,25 @@ std::string print_config(const Config& cfg);
 std::string help_text();
 /// "gunicornpp (version 0.1.0)"
 std::string version_text();
+
+/// Executes a Python config file ("path/gunicorn.conf.py", "file:path" already
+/// stripped to a path, or "python:pkg.module") and returns the module-level names
+/// that are settings. Provided by python_shim; throws ConfigError(1).
+using PythonConfigLoader = std::function<RawSettings(const std::string& spec)>;
+
+/// Everything main() needs from the configuration sources.
+struct Loaded {
+  Config config;
+  CommandLine cli;                          ///< argv as parsed
+  std::optional<std::string> config_file;   ///< the config file that was read, if any
+};
+
+/// The whole pipeline as gunicorn's app/base.py: parse argv (without argv[0]),
+/// GUNICORN_CMD_ARGS from the environment, choose the config file (-c on the
+/// command line, else -c in GUNICORN_CMD_ARGS, else ./gunicorn.conf.py if it
+/// exists), read it (TOML here, Python through `python_loader`), merge.
+/// Throws ConfigError with gunicorn's exit status.
+Loaded load_configuration(const std::vector<std::string>& args, const PythonConfigLoader& python_loader);
 
 inline constexpr std::string_view kVersion = "0.1.0";
 

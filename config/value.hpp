@@ -13,6 +13,7 @@ namespace gpp::config {
 
 struct Callable {
   std::string repr;  ///< e.g. "<function on_starting at 0x...>" for --print-config
+  int arity = -1;    ///< positional parameters it takes; -1 when unknown (builtins, *args)
   bool operator==(const Callable&) const = default;
 };
 using StringList = std::vector<std::string>;
