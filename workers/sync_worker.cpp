@@ -1,1 +1,133 @@
-// placeholder: being written
+#include "workers/sync_worker.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "core/log/error_log.hpp"
+#include "core/unique_fd.hpp"
+#include "python_shim/interpreter.hpp"
+#include "python_shim/wsgi_app.hpp"
+#include "workers/blocking_io.hpp"
+#include "workers/parser_options.hpp"
+#include "workers/peer.hpp"
+#include "workers/request_reader.hpp"
+#include "workers/worker_signals.hpp"
+
+namespace gpp::workers {
+namespace {
+
+class SocketSink : public py::ResponseSink {
+ public:
+  SocketSink(int fd, int timeout_ms) : fd_(fd), timeout_ms_(timeout_ms) {}
+  bool write(std::string_view bytes) override { return write_all(fd_, bytes, timeout_ms_); }
+
+ private:
+  int fd_;
+  int timeout_ms_;
+};
+
+struct SyncState {
+  WorkerContext& ctx;
+  py::WsgiApp& app;
+  WorkerFlags flags;
+  core::http::ParserOptions parser_options;
+  std::vector<py::ServerInfo> servers;  ///< one per listener
+  int io_timeout_ms = 30000;
+  long requests = 0;
+  long max_requests = 0;
+};
+
+/// One connection: read a request, run the app, answer with Connection: close.
+void handle_connection(SyncState& st, int client_fd, const py::ServerInfo& server) {
+  Peer peer = peer_of(client_fd);
+  ReadRequest req;
+  bool trusted = peer_trusted(peer, *st.ctx.cfg);
+  ReadOutcome outcome = read_request(client_fd, st.parser_options, trusted, st.io_timeout_ms, req);
+  if (outcome != ReadOutcome::Ok) return;
+
+  py::RequestContext rc;
+  rc.head = &req.head;
+  rc.body = &req.body;
+  rc.server = &server;
+  rc.remote_addr = peer.addr;
+  rc.remote_port = peer.port;
+  rc.url_scheme = url_scheme_for(req.head, trusted, *st.ctx.cfg);
+
+  core::ResponseFramer framer;
+  framer.reset(req.head.method, req.head.version_major, req.head.version_minor, true);
+  SocketSink sink(client_fd, st.io_timeout_ms);
+  st.flags.in_request = true;
+  py::CallResult result = st.app.call(rc, framer, sink);
+  st.flags.in_request = false;
+  if (result == py::CallResult::ErrorBeforeHead) send_error(client_fd, 500, "", st.io_timeout_ms);
+  ++st.requests;
+}
+
+void accept_ready(SyncState& st, std::size_t index) {
+  const Listener& l = st.ctx.listeners[index];
+  for (;;) {
+    int fd = ::accept4(l.fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) return;  // EAGAIN: another worker took it, or nothing left
+    core::UniqueFd client(fd);
+    handle_connection(st, fd, st.servers[index]);
+    st.ctx.heartbeat->notify();
+    if (!st.flags.alive) return;
+    if (st.max_requests > 0 && st.requests >= st.max_requests) {
+      core::log::info("Autorestarting worker after current request.");
+      st.flags.alive = false;
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+int run_sync_worker(WorkerContext& ctx, py::WsgiApp& app) {
+  SyncState st{ctx, app, {}, parser_options_from(*ctx.cfg), {}};
+  int wake_fd = install_worker_signals(st.flags);
+  bool multiprocess = ctx.cfg->get_int("workers") > 1;
+  for (const auto& l : ctx.listeners) {
+    py::ServerInfo s;
+    s.name = l.host;
+    s.port = l.port;
+    s.unix_socket = l.unix_socket;
+    s.multiprocess = multiprocess;
+    st.servers.push_back(s);
+  }
+  double timeout = ctx.cfg->get_double("timeout");
+  st.io_timeout_ms = timeout > 0 ? static_cast<int>(timeout * 1000) : 30000;
+  st.max_requests = max_requests_with_jitter(*ctx.cfg);
+  // gunicorn's sync worker waits timeout/2 between heartbeats.
+  int poll_ms = timeout > 0 ? std::max(100, static_cast<int>(timeout * 500)) : 1000;
+
+  std::vector<pollfd> fds;
+  for (const auto& l : ctx.listeners) fds.push_back({l.fd, POLLIN, 0});
+  if (wake_fd >= 0) fds.push_back({wake_fd, POLLIN, 0});
+
+  py::GilRelease nogil;  // the app call takes the GIL back
+  while (st.flags.alive) {
+    ctx.heartbeat->notify();
+    if (ctx.ppid != ::getppid()) {
+      core::log::info("Parent changed, shutting down: <Worker " + std::to_string(::getpid()) + ">");
+      break;
+    }
+    if (st.flags.reopen_logs.exchange(false)) core::log::reopen();
+    int r = ::poll(fds.data(), fds.size(), poll_ms);
+    if (r < 0 && errno != EINTR) break;
+    if (r <= 0) continue;
+    if (wake_fd >= 0 && fds.back().revents) drain_wakeup(wake_fd);
+    for (std::size_t i = 0; i < ctx.listeners.size() && st.flags.alive; ++i) {
+      if (fds[i].revents & POLLIN) accept_ready(st, i);
+    }
+  }
+  return 0;
+}
+
+}  // namespace gpp::workers

@@ -1,0 +1,136 @@
+# Python half of gunicornpp's shim, compiled into the binary as the module
+# `_gunicornpp_support`. It holds what is naturally Python: importing the
+# app the way gunicorn's util.import_app does, executing gunicorn.conf.py,
+# formatting tracebacks.
+import ast
+import importlib
+import importlib.machinery
+import importlib.util
+import inspect
+import os
+import sys
+import traceback
+
+
+class AppImportError(Exception):
+    """The module imported but the app is missing or unusable (exit 4)."""
+
+
+def _called_with_wrong_args(f):
+    tb = sys.exc_info()[2]
+    try:
+        while tb is not None:
+            if tb.tb_frame.f_code is getattr(f, "__code__", None):
+                return False
+            tb = tb.tb_next
+        return True
+    finally:
+        del tb
+
+
+def import_app(uri):
+    module, _, obj = uri.partition(":")
+    if not obj:
+        obj = "application"
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        if module.endswith(".py") and os.path.exists(module):
+            raise ImportError("Failed to find application, did you mean '%s:%s'?"
+                              % (module.rsplit(".", 1)[0], obj))
+        raise
+    try:
+        expression = ast.parse(obj, mode="eval").body
+    except SyntaxError:
+        raise AppImportError(
+            "Failed to parse %r as an attribute name or function call." % obj)
+    if isinstance(expression, ast.Name):
+        name, args, kwargs = expression.id, None, None
+    elif isinstance(expression, ast.Call):
+        if not isinstance(expression.func, ast.Name):
+            raise AppImportError("Function reference must be a simple name: %r" % obj)
+        name = expression.func.id
+        try:
+            args = [ast.literal_eval(arg) for arg in expression.args]
+            kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in expression.keywords}
+        except ValueError:
+            raise AppImportError("Failed to parse arguments as literal values: %r" % obj)
+    else:
+        raise AppImportError(
+            "Failed to parse %r as an attribute name or function call." % obj)
+    try:
+        app = getattr(mod, name)
+    except AttributeError:
+        raise AppImportError("Failed to find attribute %r in %r." % (name, module))
+    if args is not None:
+        try:
+            app = app(*args, **kwargs)
+        except TypeError as e:
+            if _called_with_wrong_args(app):
+                raise AppImportError(
+                    "".join(traceback.format_exception_only(TypeError, e)).strip())
+            raise
+    if app is None:
+        raise AppImportError("Failed to find application object: %r" % obj)
+    if not callable(app):
+        raise AppImportError("Application object must be callable.")
+    return app
+
+
+def is_app_import_error(exc):
+    return isinstance(exc, AppImportError)
+
+
+def format_exception(exc):
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip("\n")
+
+
+def arity(func):
+    """Positional parameters a hook takes (gunicorn's util.get_arity)."""
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):
+        return -1
+    n = 0
+    for p in sig.parameters.values():
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            n += 1
+        elif p.kind == p.VAR_POSITIONAL:
+            return -1
+    return n
+
+
+def exec_config(location):
+    """Run a config file or module; return its namespace (gunicorn's
+    load_config_from_module_name_or_filename). Raises with the message
+    gunicorn prints on failure."""
+    if location.startswith("python:"):
+        return vars(importlib.import_module(location[len("python:"):]))
+    filename = location[len("file:"):] if location.startswith("file:") else location
+    if not os.path.exists(filename):
+        raise RuntimeError("%r doesn't exist" % filename)
+    ext = os.path.splitext(filename)[1]
+    module_name = "__config__"
+    if ext in (".py", ".pyc"):
+        spec = importlib.util.spec_from_file_location(module_name, filename)
+    else:
+        sys.stderr.write("!!!\n!!! WARNING: configuration file should have a valid "
+                         "Python extension.\n!!!\n\n")
+        loader = importlib.machinery.SourceFileLoader(module_name, filename)
+        spec = importlib.util.spec_from_file_location(module_name, filename, loader=loader)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = mod
+    spec.loader.exec_module(mod)
+    return vars(mod)
+
+
+def run_exit_handlers():
+    import atexit
+    try:
+        atexit._run_exitfuncs()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass

@@ -1,0 +1,77 @@
+#pragma once
+// The WSGI bridge the workers call: load the app, run one request through it.
+// Plain C++ types only; the Python objects live in wsgi_app.cpp.
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "core/http/request_head.hpp"
+#include "core/request_body.hpp"
+#include "core/response_framer.hpp"
+
+namespace gpp::py {
+
+/// Loading the app failed. exit_code is gunicorn's: 4 (APP_LOAD_ERROR) when
+/// the module imported but the app is missing/unusable, 3 (WORKER_BOOT_ERROR)
+/// for anything else (e.g. the module does not import). what() is the line
+/// gunicorn prints; the traceback has been logged.
+struct AppLoadError : std::runtime_error {
+  AppLoadError(const std::string& msg, int code) : std::runtime_error(msg), exit_code(code) {}
+  int exit_code;
+};
+
+/// Per-listener/per-worker facts that go into every environ.
+struct ServerInfo {
+  std::string name;          ///< SERVER_NAME for TCP listeners
+  std::string port;          ///< SERVER_PORT for TCP listeners
+  bool unix_socket = false;  ///< SERVER_NAME/PORT come from Host then
+  bool multithread = false;
+  bool multiprocess = false;
+};
+
+struct RequestContext {
+  const core::http::RequestHead* head = nullptr;
+  const core::RequestBody* body = nullptr;
+  const ServerInfo* server = nullptr;
+  std::string remote_addr;
+  int remote_port = -1;              ///< -1: no REMOTE_PORT (unix socket peer)
+  std::string_view url_scheme = "http";
+};
+
+/// Where response bytes go. Called with the GIL released.
+class ResponseSink {
+ public:
+  virtual ~ResponseSink() = default;
+  /// Write all of `bytes`; false when the client has gone away.
+  virtual bool write(std::string_view bytes) = 0;
+};
+
+enum class CallResult {
+  Ok,
+  ClientGone,       ///< the client disconnected; the iterable was closed
+  ErrorBeforeHead,  ///< app raised before the head went out: send a 500
+  ErrorAfterHead,   ///< app raised after the head went out: close the connection
+};
+
+class WsgiApp {
+ public:
+  WsgiApp();
+  ~WsgiApp();
+  WsgiApp(WsgiApp&&) noexcept;
+  WsgiApp& operator=(WsgiApp&&) noexcept;
+
+  /// Import "module[:expr]" the way gunicorn's util.import_app does. Throws AppLoadError.
+  static WsgiApp load(const std::string& uri);
+  [[nodiscard]] bool loaded() const noexcept;
+
+  /// Run one request. `framer` is reset by the caller for this request.
+  /// Logs "Error handling request <uri>" with the traceback on app errors.
+  CallResult call(const RequestContext& ctx, core::ResponseFramer& framer, ResponseSink& sink);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gpp::py

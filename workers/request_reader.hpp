@@ -1,0 +1,32 @@
+#pragma once
+// Reads one complete request (head and whole body) from a blocking socket
+// into C++ buffers, answering Expect: 100-continue and parse errors itself.
+#include <string>
+
+#include "core/http/request_head.hpp"
+#include "core/http/request_parser.hpp"
+#include "core/request_body.hpp"
+
+namespace gpp::workers {
+
+struct ReadRequest {
+  std::string buffer;              ///< head bytes (RequestHead views point here) + any excess
+  core::http::RequestHead head;
+  core::RequestBody body;
+  std::size_t consumed = 0;        ///< bytes of `buffer` that belonged to this request
+};
+
+enum class ReadOutcome {
+  Ok,
+  Closed,     ///< client closed or timed out before a complete request: close silently
+  Rejected,   ///< parse error: an error response was sent; close
+};
+
+/// Read a request from `fd` (which may already have bytes in `req.buffer`).
+ReadOutcome read_request(int fd, const core::http::ParserOptions& opts, bool peer_trusted,
+                         int timeout_ms, ReadRequest& req);
+
+/// Send gunicorn's error page for `status` and log it at debug level.
+void send_error(int fd, int status, const std::string& detail, int timeout_ms);
+
+}  // namespace gpp::workers

@@ -1,0 +1,12 @@
+#pragma once
+#include "workers/worker.hpp"
+
+namespace gpp::py { class WsgiApp; }
+
+namespace gpp::workers {
+
+/// gunicorn's sync worker: one connection at a time, one request per
+/// connection, `Connection: close`. Returns the exit status.
+int run_sync_worker(WorkerContext& ctx, py::WsgiApp& app);
+
+}  // namespace gpp::workers
