@@ -45,7 +45,8 @@ bool is_hook_setting(std::string_view name);
 /// GUNICORN_CMD_ARGS/CLI -> ConfigError(2) usage error.
 Config merge_sources(const RawSettings* file, const CommandLine* env, const CommandLine& cli);
 
-/// `--print-config` text: every setting as "name = value", gunicorn's order and format.
+/// `--print-config` text: every setting as "name = value", gunicorn's order and
+/// format, one line each, ending with '\n' (write it as is).
 std::string print_config(const Config& cfg);
 /// `--help` text grouped by section with defaults.
 std::string help_text();
@@ -56,6 +57,10 @@ std::string version_text();
 /// stripped to a path, or "python:pkg.module") and returns the module-level names
 /// that are settings. Provided by python_shim; throws ConfigError(1).
 using PythonConfigLoader = std::function<RawSettings(const std::string& spec)>;
+
+/// gunicorn's choice of config file: -c on the command line, else -c in
+/// GUNICORN_CMD_ARGS, else ./gunicorn.conf.py when it exists (absolute path).
+std::optional<std::string> choose_config_file(const CommandLine& cli, const CommandLine* env);
 
 /// Everything main() needs from the configuration sources.
 struct Loaded {
@@ -72,5 +77,10 @@ struct Loaded {
 Loaded load_configuration(const std::vector<std::string>& args, const PythonConfigLoader& python_loader);
 
 inline constexpr std::string_view kVersion = "0.1.0";
+/// argparse's usage line, the first line of every usage error and of --help.
+inline constexpr std::string_view kUsage = "usage: gunicornpp [OPTIONS] [APP_MODULE]";
+
+/// Markdown of docs/settings.md, generated from the table (gunicornpp-docgen).
+std::string settings_markdown();
 
 }  // namespace gpp::config

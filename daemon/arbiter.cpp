@@ -83,6 +83,11 @@ void Arbiter::Impl::spawn(int age) {
     core::log::error(std::string("Unable to create the worker heartbeat file: ") + e.what());
     return;
   }
+  // The child starts with every signal blocked until it has its own handlers;
+  // otherwise a signal could land in the arbiter's handler inherited by the child.
+  sigset_t all, old;
+  sigfillset(&all);
+  ::sigprocmask(SIG_BLOCK, &all, &old);
   io.notify_fork(asio::io_context::fork_prepare);
   py::before_fork();
   pid_t pid = ::fork();
@@ -97,6 +102,7 @@ void Arbiter::Impl::spawn(int age) {
   }
   io.notify_fork(asio::io_context::fork_parent);
   py::after_fork_parent();
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
   if (pid < 0) {
     core::log::error(std::string("fork failed: ") + std::strerror(errno));
     return;

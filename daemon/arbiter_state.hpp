@@ -31,20 +31,32 @@ struct ArbiterSettings {
   double timeout_s = 30;           ///< 0 disables murdering
   double graceful_timeout_s = 30;
   bool daemon = false;             ///< WINCH only acts when daemonized
+  /// CloseListeners{unlink} on stop. gunicorn unlinks unix socket files only when
+  /// not socket-activated, not reuse_port and not in a re-exec relation; the shell
+  /// sets this to false in those cases.
+  bool unlink_listeners = true;
 };
 
 // ---- events ----
 struct SignalEvent { Sig sig; };
 /// A child was reaped. Exactly one of exit_code (>= 0) / term_signal (> 0) is set.
-struct ChildExited { pid_t pid; int exit_code = -1; int term_signal = 0; };
+struct ChildExited {
+  pid_t pid;
+  int exit_code = -1;
+  int term_signal = 0;
+  int status = -1;  ///< raw waitpid status if known (only logged for unknown children)
+};
 /// The shell forked a worker in answer to a Spawn action.
 struct Spawned { pid_t pid; int age; };
+/// The shell could not fork (or prepare) the worker of a Spawn action. The
+/// worker is no longer counted as pending; the next Tick spawns it again.
+struct SpawnFailed { int age; };
 /// Periodic (about once a second). `idle_s[pid]` = seconds since that worker's
 /// last heartbeat; workers absent from the map are treated as fresh.
 struct Tick { std::map<pid_t, double> idle_s; };
 /// The shell ran a ReloadConfig action. ok=false keeps the old settings.
 struct ReloadDone { bool ok; ArbiterSettings settings; };
-using Event = std::variant<SignalEvent, ChildExited, Spawned, Tick, ReloadDone>;
+using Event = std::variant<SignalEvent, ChildExited, Spawned, Tick, ReloadDone, SpawnFailed>;
 
 // ---- actions ----
 enum class LogLevel { Debug, Info, Warning, Error, Critical };
@@ -72,6 +84,7 @@ struct ArbiterState {
   int pending_spawns = 0;             ///< Spawn actions not yet answered by Spawned
   std::map<pid_t, WorkerInfo> workers;
   std::string master_name = "Master"; ///< for "Hang up: Master" / "Shutting down: Master"
+  int last_logged_worker_count = -1;  ///< manage_workers logs "N workers" (debug) on change
 };
 
 /// Advance the state machine by one event.
@@ -79,5 +92,42 @@ std::vector<Action> step(ArbiterState& state, const Event& event, TimePoint now)
 
 /// The actions to start: spawn settings.num_workers workers.
 std::vector<Action> start(ArbiterState& state, TimePoint now);
+
+/// After SIGKILL at the stop deadline, how long to wait for the reaps before
+/// exiting anyway (a process in uninterruptible sleep never dies).
+inline constexpr std::chrono::seconds kSigkillWait{2};
+/// The deadline an INT/QUIT sets when it escalates a graceful stop.
+inline constexpr std::chrono::seconds kQuickShutdownWait{2};
+
+namespace detail {
+// Shared between arbiter_state.cpp and arbiter_state_signals.cpp; not for the shell.
+using Actions = std::vector<Action>;
+
+/// Append one action, built in place (a temporary Action moved into the
+/// vector trips GCC 12's -Wmaybe-uninitialized on std::variant).
+template <class T>
+void emit(Actions& out, T action) {
+  out.emplace_back(std::in_place_type<T>, std::move(action));
+}
+
+/// gunicorn's manage_workers: spawn up to num_workers (pending spawns count),
+/// SIGTERM the oldest surplus, log "N workers" (debug) when the count changes.
+void manage_workers(ArbiterState& state, Actions& out);
+/// Set num_workers and call the nworkers_changed(new, old) hook.
+void set_num_workers(ArbiterState& state, int value, Actions& out);
+/// Send `sig` to every worker, oldest first; TERM/QUIT/KILL mark them retiring.
+void kill_workers(ArbiterState& state, int sig, Actions& out);
+/// Enter Stopping: close listeners, signal the workers, arm the deadline.
+/// state.exit_code / state.halt_reason are set by the caller.
+void begin_stop(ArbiterState& state, bool graceful, TimePoint now, Actions& out);
+/// In Stopping with nothing left to wait for: log, on_exit hook, Exit.
+void finish_if_done(ArbiterState& state, TimePoint now, Actions& out);
+/// A signal event (both Running and Stopping).
+void on_signal(ArbiterState& state, Sig sig, TimePoint now, Actions& out);
+/// The answer to ReloadConfig.
+void on_reload_done(ArbiterState& state, const ReloadDone& done, Actions& out);
+/// "SIGKILL", "SIGSEGV", ... as Python's signal.Signals(n).name; "signal N" otherwise.
+std::string signal_name(int sig);
+}  // namespace detail
 
 }  // namespace gpp::daemon

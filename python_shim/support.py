@@ -81,7 +81,9 @@ def is_app_import_error(exc):
     return isinstance(exc, AppImportError)
 
 
-def format_exception(exc):
+def format_exception(exc, tb=None):
+    if tb is not None and exc.__traceback__ is None:
+        exc = exc.with_traceback(tb)
     return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip("\n")
 
 

@@ -26,7 +26,8 @@ pyb::module_& support() { return *g_support; }
 
 std::string format_current_exception(pyb::error_already_set& e) {
   try {
-    return support().attr("format_exception")(e.value()).cast<std::string>();
+    pybind11::object tb = e.trace() ? pybind11::reinterpret_borrow<pybind11::object>(e.trace()) : pybind11::none();
+    return support().attr("format_exception")(e.value(), tb).cast<std::string>();
   } catch (...) {
     return e.what();
   }

@@ -19,6 +19,13 @@ core::http::ParserOptions parser_options_from(const config::Config& cfg) {
                  : map == "dangerous" ? core::http::HeaderMap::Dangerous
                                       : core::http::HeaderMap::Drop;
   o.forwarder_headers = cfg.get_list("forwarder_headers");
+  o.secure_scheme_headers.clear();
+  for (const auto& [name, value] : cfg.get_map("secure_scheme_headers")) {
+    std::string upper = name;
+    for (char& c : upper)
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+    o.secure_scheme_headers.emplace_back(upper, value);
+  }
   return o;
 }
 

@@ -39,12 +39,8 @@ bool peer_trusted(const Peer& peer, const config::Config& cfg) {
 
 std::string_view url_scheme_for(const core::http::RequestHead& head, bool trusted,
                                 const config::Config& cfg) {
-  if (!trusted) return "http";
-  static const config::StringMap secure = cfg.get_map("secure_scheme_headers");
-  for (const auto& [name, value] : secure) {
-    const core::http::Header* h = head.find(name);
-    if (h && h->value == value) return "https";
-  }
+  (void)cfg;  // the parser already applied secure_scheme_headers for trusted peers
+  if (trusted && !head.forwarded_scheme.empty()) return head.forwarded_scheme;
   return "http";
 }
 

@@ -12,9 +12,9 @@ constexpr std::size_t kReadSize = 16384;
 
 }  // namespace
 
-void send_error(int fd, int status, const std::string& detail, int timeout_ms) {
-  std::string_view reason = core::http::reason_phrase(status);
-  write_all(fd, core::http::error_response(status, reason, detail), timeout_ms);
+void send_error(int fd, int status, const std::string& error_class, const std::string& detail,
+                int timeout_ms) {
+  write_all(fd, core::http::error_response_for(status, error_class, detail), timeout_ms);
 }
 
 ReadOutcome read_request(int fd, const core::http::ParserOptions& opts, bool peer_trusted,
@@ -31,7 +31,7 @@ ReadOutcome read_request(int fd, const core::http::ParserOptions& opts, bool pee
   if (pr.status == ParseStatus::Error) {
     core::log::debug("Invalid request from fd " + std::to_string(fd) + ": " + pr.error_class + ": " +
                      pr.error_detail);
-    send_error(fd, pr.http_status, pr.error_detail, timeout_ms);
+    send_error(fd, pr.http_status, pr.error_class, pr.error_detail, timeout_ms);
     return ReadOutcome::Rejected;
   }
   std::size_t pos = pr.consumed;
@@ -62,7 +62,7 @@ ReadOutcome read_request(int fd, const core::http::ParserOptions& opts, bool pee
       auto r = decoder.feed(incoming, decoded);
       req.body.append(decoded);
       if (r.status == core::http::ChunkedDecoder::Status::Error) {
-        send_error(fd, 400, r.error_detail, timeout_ms);
+        send_error(fd, 400, r.error_class, r.error_detail, timeout_ms);
         return ReadOutcome::Rejected;
       }
       if (r.status == core::http::ChunkedDecoder::Status::Done) {
@@ -75,7 +75,7 @@ ReadOutcome read_request(int fd, const core::http::ParserOptions& opts, bool pee
       incoming.erase(0, r.consumed);
       long n = read_some(fd, incoming, kReadSize, timeout_ms);
       if (n <= 0) {
-        send_error(fd, 400, "No more data after: chunked body", timeout_ms);
+        send_error(fd, 400, "NoMoreData", "No more data after: chunked body", timeout_ms);
         return ReadOutcome::Rejected;
       }
     }

@@ -26,7 +26,8 @@ enum class ReadOutcome {
 ReadOutcome read_request(int fd, const core::http::ParserOptions& opts, bool peer_trusted,
                          int timeout_ms, ReadRequest& req);
 
-/// Send gunicorn's error page for `status` and log it at debug level.
-void send_error(int fd, int status, const std::string& detail, int timeout_ms);
+/// Send gunicorn's error page for a rejected request (handle_error's message for `error_class`).
+void send_error(int fd, int status, const std::string& error_class, const std::string& detail,
+                int timeout_ms);
 
 }  // namespace gpp::workers

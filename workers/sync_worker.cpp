@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "core/http/response.hpp"
 #include "core/log/error_log.hpp"
 #include "core/unique_fd.hpp"
 #include "python_shim/interpreter.hpp"
@@ -36,7 +37,7 @@ class SocketSink : public py::ResponseSink {
 struct SyncState {
   WorkerContext& ctx;
   py::WsgiApp& app;
-  WorkerFlags flags;
+  WorkerFlags& flags;
   core::http::ParserOptions parser_options;
   std::vector<py::ServerInfo> servers;  ///< one per listener
   int io_timeout_ms = 30000;
@@ -66,7 +67,8 @@ void handle_connection(SyncState& st, int client_fd, const py::ServerInfo& serve
   st.flags.in_request = true;
   py::CallResult result = st.app.call(rc, framer, sink);
   st.flags.in_request = false;
-  if (result == py::CallResult::ErrorBeforeHead) send_error(client_fd, 500, "", st.io_timeout_ms);
+  if (result == py::CallResult::ErrorBeforeHead)
+    write_all(client_fd, core::http::error_response(500, "Internal Server Error", ""), st.io_timeout_ms);
   ++st.requests;
 }
 
@@ -89,9 +91,8 @@ void accept_ready(SyncState& st, std::size_t index) {
 
 }  // namespace
 
-int run_sync_worker(WorkerContext& ctx, py::WsgiApp& app) {
-  SyncState st{ctx, app, {}, parser_options_from(*ctx.cfg), {}};
-  int wake_fd = install_worker_signals(st.flags);
+int run_sync_worker(WorkerContext& ctx, py::WsgiApp& app, WorkerFlags& flags, int wake_fd) {
+  SyncState st{ctx, app, flags, parser_options_from(*ctx.cfg), {}};
   bool multiprocess = ctx.cfg->get_int("workers") > 1;
   for (const auto& l : ctx.listeners) {
     py::ServerInfo s;

@@ -5,6 +5,7 @@
 #include "core/log/error_log.hpp"
 #include "python_shim/wsgi_app.hpp"
 #include "workers/sync_worker.hpp"
+#include "workers/worker_signals.hpp"
 
 namespace gpp::workers {
 
@@ -14,6 +15,11 @@ const std::vector<std::string>& supported_worker_classes() {
 }
 
 int run_worker(WorkerContext& ctx) {
+  // Signals first (as gunicorn's init_process): a TERM that arrives while the
+  // app is importing must still stop this worker. The arbiter forked us with
+  // every signal blocked; installing the handlers unblocks them.
+  WorkerFlags flags;
+  int wake_fd = install_worker_signals(flags);
   py::WsgiApp own_app;
   py::WsgiApp* app = ctx.preloaded_app;
   if (!app || !app->loaded()) {
@@ -28,7 +34,7 @@ int run_worker(WorkerContext& ctx) {
     app = &own_app;
   }
   std::string klass = ctx.cfg->worker_class();
-  if (klass == "sync") return run_sync_worker(ctx, *app);
+  if (klass == "sync") return run_sync_worker(ctx, *app, flags, wake_fd);
   core::log::error("Worker class '" + klass + "' is not available yet");
   return kWorkerBootError;
 }

@@ -30,9 +30,14 @@ struct RequestHead {
 
   Framing framing = Framing::None;
   std::uint64_t content_length = 0;  ///< valid when framing == ContentLength
-  bool keep_alive = false;           ///< what the client asked for (version + Connection)
+  /// What the client asked for (version + first Connection header), false
+  /// when a compress/deflate/gzip transfer-coding forces close (gunicorn).
+  bool keep_alive = false;
   bool expect_continue = false;      ///< "Expect: 100-continue" on HTTP/1.1
   bool upgrade = false;              ///< Connection: upgrade + Upgrade header present
+  /// "https"/"http" when a secure_scheme_headers entry was sent by a trusted
+  /// peer (wsgi.url_scheme override); empty otherwise.
+  std::string_view forwarded_scheme;
 
   std::deque<std::string> storage;  ///< owns rewritten bytes that views point into
 

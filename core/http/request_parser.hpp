@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/http/request_head.hpp"
@@ -16,9 +17,13 @@ enum class HeaderMap { Drop, Refuse, Dangerous };
 
 /// The settings that change parsing (names as gunicorn's settings).
 struct ParserOptions {
-  std::size_t limit_request_line = 4094;        ///< 0 = unlimited
+  /// Max request-line length without CRLF; 0 = unlimited; values above
+  /// 8190 are capped at 8190 (as gunicorn does).
+  std::size_t limit_request_line = 4094;
+  /// Max header fields; 0 or more than 32768 means 32768 (gunicorn).
   std::size_t limit_request_fields = 100;
-  std::size_t limit_request_field_size = 8190;  ///< 0 = unlimited
+  /// Max bytes of one field incl. CRLF and folded lines; 0 means 8190 (gunicorn).
+  std::size_t limit_request_field_size = 8190;
   bool permit_unconventional_http_method = false;
   bool permit_unconventional_http_version = false;
   bool casefold_http_method = false;
@@ -27,6 +32,10 @@ struct ParserOptions {
   HeaderMap header_map = HeaderMap::Drop;
   /// Upper-case names (e.g. "SCRIPT_NAME") a trusted peer may send with '_'.
   std::vector<std::string> forwarder_headers{"SCRIPT_NAME", "PATH_INFO"};
+  /// secure_scheme_headers: upper-case header name -> value meaning https.
+  /// Honoured only for trusted peers; contradicting headers -> 400.
+  std::vector<std::pair<std::string, std::string>> secure_scheme_headers{
+      {"X-FORWARDED-PROTOCOL", "ssl"}, {"X-FORWARDED-PROTO", "https"}, {"X-FORWARDED-SSL", "on"}};
 };
 
 enum class ParseStatus { Complete, NeedMore, Error };
@@ -36,13 +45,17 @@ struct ParseResult {
   std::size_t consumed = 0;  ///< bytes of the head (incl. final CRLF) when Complete
   int http_status = 0;       ///< when Error: 400, 403, 414, 417, 431, 501, 505 ...
   std::string error_class;   ///< gunicorn's exception name, e.g. "InvalidHeaderName"
-  std::string error_detail;  ///< human text for the log and the error page
+  std::string error_detail;  ///< str(exc) as gunicorn formats it (latin-1 bytes of the input)
 };
 
 /// Parse one request head from the start of `buf`.
 /// `peer_trusted`: the peer is in forwarded_allow_ips (or a unix socket).
-/// Returns NeedMore while the head is incomplete (and within limits).
-/// `out` holds views into `buf`; it is valid while `buf` is.
+/// Returns NeedMore while the head is incomplete (and within limits); call
+/// again with the same bytes plus more (the parse restarts from buf[0]).
+/// Errors in the request line are reported as soon as its CRLF is there;
+/// header errors once the whole head is there (gunicorn's order).
+/// `out` holds views into `buf` (and into out.storage); valid while `buf` is.
+/// At EOF with NeedMore the caller closes silently (gunicorn's NoMoreData).
 ParseResult parse_request_head(std::string_view buf, const ParserOptions& opts,
                                bool peer_trusted, RequestHead& out);
 

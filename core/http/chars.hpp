@@ -1,0 +1,112 @@
+#pragma once
+// Internal character classes and small string helpers shared by the parser,
+// the chunked decoder and the response validators. Not part of the API.
+#include <array>
+#include <cstddef>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace gpp::core::http::detail {
+
+/// RFC 9110 §5.6.2 tchar table.
+inline constexpr std::array<bool, 256> kTokenChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+/// Bytes never allowed in a field value (RFC 9110 §5.5): CTLs except HTAB, and DEL.
+inline constexpr std::array<bool, 256> kBadValueChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = c != '\t';
+  t[0x7f] = true;
+  return t;
+}();
+
+[[nodiscard]] inline bool is_token(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!kTokenChars[static_cast<unsigned char>(c)]) return false;
+  }
+  return true;
+}
+
+[[nodiscard]] inline bool has_bad_value_char(std::string_view s) noexcept {
+  for (char c : s) {
+    if (kBadValueChars[static_cast<unsigned char>(c)]) return true;
+  }
+  return false;
+}
+
+[[nodiscard]] constexpr char ascii_lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
+[[nodiscard]] constexpr char ascii_upper(char c) noexcept {
+  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+}
+
+/// ASCII case-insensitive equality; `lower` must already be lower case.
+[[nodiscard]] inline bool iequals(std::string_view s, std::string_view lower) noexcept {
+  if (s.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (ascii_lower(s[i]) != lower[i]) return false;
+  }
+  return true;
+}
+
+/// True when upper-casing `s` (ASCII) gives exactly `upper` (which may hold any case).
+[[nodiscard]] inline bool upper_equals(std::string_view s, std::string_view upper) noexcept {
+  if (s.size() != upper.size()) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (ascii_upper(s[i]) != upper[i]) return false;
+  }
+  return true;
+}
+
+/// Strip SP and HTAB on both sides (gunicorn's strip(" \t")).
+[[nodiscard]] inline std::string_view trim_ows(std::string_view s) noexcept {
+  std::size_t b = 0, e = s.size();
+  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
+  return s.substr(b, e - b);
+}
+
+/// Position of the first "\r\n" at or after `from`, or npos.
+[[nodiscard]] inline std::size_t find_crlf(std::string_view s, std::size_t from = 0) noexcept {
+  while (from < s.size()) {
+    const void* p = std::memchr(s.data() + from, '\r', s.size() - from);
+    if (p == nullptr) return std::string_view::npos;
+    std::size_t i = static_cast<const char*>(p) - s.data();
+    if (i + 1 < s.size() && s[i + 1] == '\n') return i;
+    from = i + 1;
+  }
+  return std::string_view::npos;
+}
+
+/// Position of the first "\r\n\r\n" at or after `from`, or npos.
+[[nodiscard]] inline std::size_t find_crlfcrlf(std::string_view s, std::size_t from = 0) noexcept {
+  while (from < s.size()) {
+    const void* p = std::memchr(s.data() + from, '\n', s.size() - from);
+    if (p == nullptr) return std::string_view::npos;
+    std::size_t i = static_cast<const char*>(p) - s.data();
+    // i is an LF; the terminator ends at i+2 when s[i-1..i+2] == "\r\n\r\n".
+    if (i >= 1 && i + 2 < s.size() && s[i - 1] == '\r' && s[i + 1] == '\r' && s[i + 2] == '\n') {
+      return i - 1;
+    }
+    from = i + 1;
+  }
+  return std::string_view::npos;
+}
+
+/// Python repr() of a latin-1 decoded str (gunicorn's "%r" of a str).
+std::string py_repr(std::string_view latin1);
+/// Python repr() of a bytes object (gunicorn's "%r" of bytes).
+std::string py_repr_bytes(std::string_view bytes);
+/// ASCII upper-case copy (for error details that show gunicorn's upper-cased names).
+std::string to_upper(std::string_view s);
+
+}  // namespace gpp::core::http::detail
