@@ -20,6 +20,8 @@ ArbiterSettings settings_from(const config::Config& cfg) {
   s.timeout_s = cfg.get_double("timeout");
   s.graceful_timeout_s = cfg.get_double("graceful_timeout");
   s.daemon = cfg.get_bool("daemon");
+  // gunicorn leaves unix socket files in place with reuse_port (each worker binds).
+  s.unlink_listeners = !cfg.get_bool("reuse_port");
   return s;
 }
 
@@ -81,6 +83,7 @@ void Arbiter::Impl::spawn(int age) {
     hb = workers::Heartbeat::create(cfg.get_string("worker_tmp_dir"));
   } catch (const std::exception& e) {
     core::log::error(std::string("Unable to create the worker heartbeat file: ") + e.what());
+    feed(SpawnFailed{age});
     return;
   }
   // The child starts with every signal blocked until it has its own handlers;
@@ -105,6 +108,7 @@ void Arbiter::Impl::spawn(int age) {
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
   if (pid < 0) {
     core::log::error(std::string("fork failed: ") + std::strerror(errno));
+    feed(SpawnFailed{age});
     return;
   }
   heartbeats.emplace(pid, std::move(hb));
@@ -129,7 +133,7 @@ void Arbiter::Impl::execute(std::vector<Action> actions) {
               cfg = std::move(fresh);
               feed(ReloadDone{true, settings_from(cfg)});
             } catch (const std::exception& e) {
-              core::log::error(std::string("Reload failed, keeping the running configuration: ") + e.what());
+              core::log::error(e.what());  // the state machine logs that the old config stays
               feed(ReloadDone{false, state.settings});
             }
           } else if constexpr (std::is_same_v<T, ReopenLogs>) {
@@ -155,6 +159,7 @@ void Arbiter::Impl::reap() {
     if (pid <= 0) return;
     heartbeats.erase(pid);
     ChildExited ev{pid};
+    ev.status = status;
     if (WIFEXITED(status)) ev.exit_code = WEXITSTATUS(status);
     else if (WIFSIGNALED(status)) ev.term_signal = WTERMSIG(status);
     else continue;

@@ -37,7 +37,7 @@ int serve(const std::vector<std::string>& args) {
     return 0;
   }
   core::log::Level level = core::log::Level::Info;
-  core::log::parse_level(cfg.get_string("loglevel"), level);
+  if (!core::log::parse_level(cfg.get_string("loglevel"), level)) level = core::log::Level::Info;
   if (!core::log::configure(cfg.get_string("errorlog"), level)) {
     std::cerr << "Error: could not open the error log " << cfg.get_string("errorlog") << "\n";
     return 1;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "config/setting_spec.hpp"
 #include "core/log/error_log.hpp"
 #include "python_shim/interpreter.hpp"
 
@@ -28,6 +29,9 @@ std::vector<std::string> split_commas(const std::string& s) {
 }  // namespace
 
 void apply_process_settings(const config::Config& cfg) {
+  // gunicorn imports from the directory it was started in as well as --chdir.
+  char start_cwd[4096];
+  bool have_start = ::getcwd(start_cwd, sizeof start_cwd) != nullptr;
   std::string dir = cfg.get_string("chdir");
   if (!dir.empty()) {
     if (::chdir(dir.c_str()) != 0)
@@ -39,6 +43,7 @@ void apply_process_settings(const config::Config& cfg) {
   if (std::holds_alternative<std::string>(pp)) paths = split_commas(std::get<std::string>(pp));
   else if (std::holds_alternative<config::StringList>(pp)) paths = std::get<config::StringList>(pp);
   if (::getcwd(cwd, sizeof cwd)) paths.emplace_back(cwd);
+  if (have_start) paths.emplace_back(start_cwd);
   py::prepend_sys_path(paths);
   for (const auto& kv : cfg.get_list("raw_env")) {
     auto eq = kv.find('=');
@@ -48,7 +53,8 @@ void apply_process_settings(const config::Config& cfg) {
 }
 
 void warn_unsupported_settings(const config::Config& cfg) {
-  (void)cfg;  // wired to the settings table's support column once it lands
+  for (const auto& name : config::unsupported_settings_in_use(cfg))
+    core::log::warning("Setting '" + name + "' is not supported yet and is ignored (see docs/settings.md)");
 }
 
 }  // namespace gpp::daemon

@@ -140,6 +140,19 @@ void fill_environ(pyb::dict& env, const RequestContext& ctx, const std::string& 
   }
   env["PATH_INFO"] = unquote_to_wsgi_str(path);
   env["SCRIPT_NAME"] = pyb::str(script_name);
+
+  if (ctx.proxy) {
+    // gunicorn's proxy_environ. For LOCAL/UNSPEC headers (no addresses) the
+    // socket's own REMOTE_ADDR stays (gunicorn would store None: see
+    // docs/compatibility.md).
+    env["PROXY_PROTOCOL"] = pyb::str(std::string(ctx.proxy->protocol()));
+    if (ctx.proxy->has_addresses()) {
+      env["REMOTE_ADDR"] = pyb::str(ctx.proxy->src_addr);
+      env["REMOTE_PORT"] = pyb::str(std::to_string(ctx.proxy->src_port));
+      env["PROXY_ADDR"] = pyb::str(ctx.proxy->dst_addr);
+      env["PROXY_PORT"] = pyb::str(std::to_string(ctx.proxy->dst_port));
+    }
+  }
 }
 
 }  // namespace gpp::py

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/http/proxy_protocol.hpp"
 #include "core/http/request_head.hpp"
 #include "core/request_body.hpp"
 #include "core/response_framer.hpp"
@@ -37,6 +38,8 @@ struct RequestContext {
   std::string remote_addr;
   int remote_port = -1;              ///< -1: no REMOTE_PORT (unix socket peer)
   std::string_view url_scheme = "http";
+  /// PROXY protocol header of this connection, if one was accepted.
+  const core::http::ProxyInfo* proxy = nullptr;
 };
 
 /// Where response bytes go. Called with the GIL released.

@@ -17,6 +17,25 @@ void send_error(int fd, int status, const std::string& error_class, const std::s
   write_all(fd, core::http::error_response_for(status, error_class, detail), timeout_ms);
 }
 
+ReadOutcome read_proxy_header(int fd, core::http::ProxyMode mode, bool peer_allowed, int timeout_ms,
+                              ReadRequest& req, std::optional<core::http::ProxyInfo>& info) {
+  using core::http::ProxyStatus;
+  for (;;) {
+    auto r = core::http::parse_proxy_header(req.buffer, mode, peer_allowed);
+    if (r.status == ProxyStatus::Complete) {
+      if (r.present) info = r.info;
+      req.buffer.erase(0, r.consumed);
+      return ReadOutcome::Ok;
+    }
+    if (r.status == ProxyStatus::Error) {
+      core::log::debug("Invalid PROXY header: " + r.error_class + ": " + r.error_detail);
+      send_error(fd, r.http_status, r.error_class, r.error_detail, timeout_ms);
+      return ReadOutcome::Rejected;
+    }
+    if (read_some(fd, req.buffer, kReadSize, timeout_ms) <= 0) return ReadOutcome::Closed;
+  }
+}
+
 ReadOutcome read_request(int fd, const core::http::ParserOptions& opts, bool peer_trusted,
                          int timeout_ms, ReadRequest& req) {
   using core::http::ParseStatus;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/http/response.hpp"
+#include "core/ip_allowlist.hpp"
 #include "core/log/error_log.hpp"
 #include "core/unique_fd.hpp"
 #include "python_shim/interpreter.hpp"
@@ -41,6 +42,8 @@ struct SyncState {
   core::http::ParserOptions parser_options;
   std::vector<py::ServerInfo> servers;  ///< one per listener
   int io_timeout_ms = 30000;
+  core::http::ProxyMode proxy_mode = core::http::ProxyMode::Off;
+  core::IpAllowlist proxy_allow;
   long requests = 0;
   long max_requests = 0;
 };
@@ -50,6 +53,12 @@ void handle_connection(SyncState& st, int client_fd, const py::ServerInfo& serve
   Peer peer = peer_of(client_fd);
   ReadRequest req;
   bool trusted = peer_trusted(peer, *st.ctx.cfg);
+  std::optional<core::http::ProxyInfo> proxy;
+  if (st.proxy_mode != core::http::ProxyMode::Off) {
+    bool allowed = peer.unix_socket || st.proxy_allow.allows(peer.addr);
+    if (read_proxy_header(client_fd, st.proxy_mode, allowed, st.io_timeout_ms, req, proxy) != ReadOutcome::Ok)
+      return;
+  }
   ReadOutcome outcome = read_request(client_fd, st.parser_options, trusted, st.io_timeout_ms, req);
   if (outcome != ReadOutcome::Ok) return;
 
@@ -60,6 +69,7 @@ void handle_connection(SyncState& st, int client_fd, const py::ServerInfo& serve
   rc.remote_addr = peer.addr;
   rc.remote_port = peer.port;
   rc.url_scheme = url_scheme_for(req.head, trusted, *st.ctx.cfg);
+  rc.proxy = proxy ? &*proxy : nullptr;
 
   core::ResponseFramer framer;
   framer.reset(req.head.method, req.head.version_major, req.head.version_minor, true);
@@ -92,7 +102,8 @@ void accept_ready(SyncState& st, std::size_t index) {
 }  // namespace
 
 int run_sync_worker(WorkerContext& ctx, py::WsgiApp& app, WorkerFlags& flags, int wake_fd) {
-  SyncState st{ctx, app, flags, parser_options_from(*ctx.cfg), {}};
+  SyncState st{.ctx = ctx, .app = app, .flags = flags, .parser_options = parser_options_from(*ctx.cfg),
+               .servers = {}, .proxy_allow = {}};
   bool multiprocess = ctx.cfg->get_int("workers") > 1;
   for (const auto& l : ctx.listeners) {
     py::ServerInfo s;
@@ -102,6 +113,9 @@ int run_sync_worker(WorkerContext& ctx, py::WsgiApp& app, WorkerFlags& flags, in
     s.multiprocess = multiprocess;
     st.servers.push_back(s);
   }
+  st.proxy_mode = core::http::proxy_mode_from_string(ctx.cfg->get_string("proxy_protocol"))
+                      .value_or(core::http::ProxyMode::Off);
+  st.proxy_allow = core::IpAllowlist(ctx.cfg->get_list("proxy_allow_ips"));
   double timeout = ctx.cfg->get_double("timeout");
   st.io_timeout_ms = timeout > 0 ? static_cast<int>(timeout * 1000) : 30000;
   st.max_requests = max_requests_with_jitter(*ctx.cfg);

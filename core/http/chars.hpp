@@ -7,6 +7,10 @@
 #include <string>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace gpp::core::http::detail {
 
 /// RFC 9110 §5.6.2 tchar table.
@@ -100,6 +104,30 @@ inline constexpr std::array<bool, 256> kBadValueChars = [] {
     from = i + 1;
   }
   return std::string_view::npos;
+}
+
+/// Index of the first CTL (0x00-0x1F) or DEL in p[0, n), n if none. HTAB
+/// counts as a CTL unless kAllowTab (field values allow it, targets do not).
+template <bool kAllowTab>
+[[nodiscard]] inline std::size_t find_ctl(const char* p, std::size_t n) noexcept {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i k1f = _mm_set1_epi8(0x1f);
+  const __m128i ktab = _mm_set1_epi8('\t');
+  const __m128i kdel = _mm_set1_epi8(0x7f);
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, k1f), v);  // v <= 0x1f (unsigned)
+    if constexpr (kAllowTab) ctl = _mm_andnot_si128(_mm_cmpeq_epi8(v, ktab), ctl);
+    ctl = _mm_or_si128(ctl, _mm_cmpeq_epi8(v, kdel));
+    if (const int m = _mm_movemask_epi8(ctl); m != 0) return i + __builtin_ctz(m);
+  }
+#endif
+  for (; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    if (c < 0x20 ? !(kAllowTab && c == '\t') : c == 0x7f) return i;
+  }
+  return n;
 }
 
 /// Python repr() of a latin-1 decoded str (gunicorn's "%r" of a str).

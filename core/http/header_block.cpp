@@ -43,7 +43,7 @@ bool forbidden_in_trailer(std::string_view name) {
 // Returns false on rejection; sets `keep` to false when the header is dropped.
 bool apply_policy(std::string_view name, std::string_view value, const HeaderBlockContext& ctx,
                   bool& seen_host, bool& seen_ctype, bool& keep, HeaderBlockExtras& extras,
-                  bool& scheme_seen, Failure& f) {
+                  bool& scheme_seen, Failure& f, bool check_underscore = true) {
   keep = true;
   // RFC 9110 §5.3: Host and Content-Type admit one member only (26.1).
   if (iequals(name, "host")) {
@@ -80,7 +80,11 @@ bool apply_policy(std::string_view name, std::string_view value, const HeaderBlo
       break;
     }
   }
-  if (name.find('_') != std::string_view::npos) {
+  bool underscore = false;
+  if (check_underscore) {
+    for (char c : name) underscore |= c == '_';
+  }
+  if (underscore) {
     bool forwarder = false;
     if (trusted) {
       for (const std::string& fh : ctx.opts->forwarder_headers) {
@@ -101,6 +105,25 @@ bool apply_policy(std::string_view name, std::string_view value, const HeaderBlo
 }
 
 }  // namespace
+
+bool apply_policies(std::vector<Header>& headers, const HeaderBlockContext& ctx,
+                    HeaderBlockExtras& extras, Failure& f, bool any_underscore) {
+  bool seen_host = false, seen_ctype = false, scheme_seen = false;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    bool keep = true;
+    if (!apply_policy(headers[i].name, headers[i].value, ctx, seen_host, seen_ctype, keep, extras,
+                      scheme_seen, f, any_underscore)) {
+      return false;
+    }
+    if (keep) {
+      if (kept != i) headers[kept] = headers[i];
+      ++kept;
+    }
+  }
+  headers.resize(kept);
+  return true;
+}
 
 bool parse_header_block(std::string_view block, const HeaderBlockContext& ctx,
                         std::vector<Header>& out, std::deque<std::string>& storage,

@@ -63,4 +63,22 @@ bool parse_header_block(std::string_view block, const HeaderBlockContext& ctx,
                         std::vector<Header>& out, std::deque<std::string>& storage,
                         HeaderBlockExtras& extras, Failure& f);
 
+/// Per-header policy (singletons, Expect, scheme headers, header_map) over
+/// headers that already passed the line rules; dropped ones are removed.
+/// `any_underscore`: false when no name holds '_' (skips that check).
+bool apply_policies(std::vector<Header>& headers, const HeaderBlockContext& ctx,
+                    HeaderBlockExtras& extras, Failure& f, bool any_underscore = true);
+
+enum class ScanStatus { Complete, NeedMore, Unusual };
+
+/// Fast path for the common head: one pass that splits and checks plain
+/// lines (token name, ':', value without CTLs, within the field limits).
+/// Anything else (folding, bad bytes, limits hit) returns Unusual and the
+/// caller re-parses with parse_header_block, which reports the exact error.
+/// Complete: `consumed` = bytes of `rest` up to and incl. the empty line.
+/// `any_underscore` tells whether some name holds '_'.
+ScanStatus fast_scan_headers(std::string_view rest, const EffectiveLimits& lim,
+                             std::vector<Header>& out, std::size_t& consumed,
+                             bool& any_underscore);
+
 }  // namespace gpp::core::http::detail

@@ -3,7 +3,7 @@
 
 #include <arpa/inet.h>
 
-#include <array>
+#include <algorithm>
 #include <vector>
 
 #include "core/http/chars.hpp"
@@ -25,9 +25,8 @@ ProxyResult error(int status, const char* cls, std::string detail) {
   return r;
 }
 
-ProxyResult bad_line(std::string_view msg_or_line, bool is_text = false) {
-  return error(400, "InvalidProxyLine",
-               "Invalid PROXY line: " + detail::py_repr(is_text ? msg_or_line : msg_or_line));
+ProxyResult bad_line(std::string_view msg_or_line) {
+  return error(400, "InvalidProxyLine", "Invalid PROXY line: " + detail::py_repr(msg_or_line));
 }
 
 ProxyResult bad_header(const std::string& msg) {
@@ -206,7 +205,8 @@ std::string_view ProxyInfo::protocol() const noexcept {
   return "";
 }
 
-ProxyResult parse_proxy_header(std::string_view buf, ProxyMode mode, bool peer_allowed) {
+ProxyResult parse_proxy_header(std::string_view buf, ProxyMode mode, bool peer_allowed,
+                               std::string_view peer_host) {
   ProxyResult none;
   none.status = ProxyStatus::Complete;
   if (mode == ProxyMode::Off) return none;
@@ -218,7 +218,8 @@ ProxyResult parse_proxy_header(std::string_view buf, ProxyMode mode, bool peer_a
   if (v2 && buf.size() < kV2Signature.size()) return ProxyResult{};
   if (v1 && buf.size() < kV1Prefix.size()) return ProxyResult{};
   if (!peer_allowed) {
-    return error(403, "ForbiddenProxyRequest", "Proxy request from peer not allowed");
+    return error(403, "ForbiddenProxyRequest",
+                 "Proxy request from " + detail::py_repr(peer_host) + " not allowed");
   }
   return v2 ? parse_v2(buf) : parse_v1(buf);
 }

@@ -56,7 +56,9 @@ struct ProxyResult {
 /// unix socket); a header from another peer -> ForbiddenProxyRequest (403).
 /// Returns Complete with present=false as soon as the bytes cannot start an
 /// enabled header (gunicorn waits for 12 bytes first; same outcome).
+/// `peer_host` only feeds the ForbiddenProxyRequest detail text.
 [[nodiscard]] ProxyResult parse_proxy_header(std::string_view buf, ProxyMode mode,
-                                             bool peer_allowed);
+                                             bool peer_allowed,
+                                             std::string_view peer_host = {});
 
 }  // namespace gpp::core::http

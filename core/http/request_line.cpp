@@ -125,8 +125,8 @@ bool parse_request_line(std::string_view line, const ParserOptions& opts, Reques
   if (target.empty()) return invalid_line(f, line);
   // Deliberate difference: CTLs in the target are rejected (gunicorn lets
   // urlsplit silently drop TAB/CR/LF from PATH_INFO while RAW_URI keeps them).
-  for (char c : target) {
-    if (kBadValueChars[static_cast<unsigned char>(c)] || c == '\t') return invalid_line(f, line);
+  if (find_ctl<false>(target.data(), target.size()) != target.size()) {
+    return invalid_line(f, line);
   }
   if (target == "*" && method != "OPTIONS") return invalid_line(f, line);
   if (method != "CONNECT" && target != "*" && target[0] != '/' &&

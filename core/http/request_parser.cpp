@@ -90,6 +90,9 @@ bool decide_framing(RequestHead& head, Failure& f) {
   };
   for (const Header& h : head.headers) {
     const std::string_view n = h.name;
+    // Only names starting with c/t/u matter here: skip the rest cheaply.
+    const char first = detail::ascii_lower(n[0]);
+    if (first != 'c' && first != 't' && first != 'u') continue;
     if (iequals(n, "content-length")) {
       if (content_length != nullptr) return invalid("CONTENT-LENGTH");
       content_length = &h;
@@ -188,28 +191,6 @@ ParseResult parse_request_head(std::string_view buf, const ParserOptions& opts,
 
   const std::size_t hstart = line_end + 2;
   const std::string_view rest = buf.substr(hstart);
-  std::size_t consumed = 0;
-  std::string_view block;
-  if (rest.size() >= 2 && rest[0] == '\r' && rest[1] == '\n') {
-    consumed = hstart + 2;  // no header fields at all
-  } else {
-    const std::size_t end = detail::find_crlfcrlf(rest);
-    if (end == std::string_view::npos) {
-      if (rest.size() > lim.max_buffer_headers) {
-        return error_result(431, "LimitRequestHeaders", "max buffer headers");
-      }
-      out.clear();
-      return ParseResult{};
-    }
-    // The buffer limit applies whether the head arrived in one read or many:
-    // a prefix ending just before the last LF would already have exceeded it.
-    if (end + 3 > lim.max_buffer_headers) {
-      return error_result(431, "LimitRequestHeaders", "max buffer headers");
-    }
-    block = rest.substr(0, end);
-    consumed = hstart + end + 4;
-  }
-
   if (out.headers.capacity() == 0) out.headers.reserve(32);
   detail::HeaderBlockContext ctx;
   ctx.opts = &opts;
@@ -219,9 +200,46 @@ ParseResult parse_request_head(std::string_view buf, const ParserOptions& opts,
   ctx.version_major = out.version_major;
   ctx.version_minor = out.version_minor;
   detail::HeaderBlockExtras extras;
-  if (!detail::parse_header_block(block, ctx, out.headers, out.storage, extras, f) ||
-      !decide_framing(out, f)) {
-    return error_result(std::move(f));
+
+  std::size_t consumed = 0;
+  bool any_underscore = true;
+  const detail::ScanStatus scan =
+      detail::fast_scan_headers(rest, lim, out.headers, consumed, any_underscore);
+  if (scan == detail::ScanStatus::Complete) {
+    if (consumed > 2 && consumed - 4 + 3 > lim.max_buffer_headers) {
+      return error_result(431, "LimitRequestHeaders", "max buffer headers");
+    }
+    consumed += hstart;
+    if (!detail::apply_policies(out.headers, ctx, extras, f, any_underscore) ||
+        !decide_framing(out, f)) {
+      return error_result(std::move(f));
+    }
+  } else {
+    out.headers.clear();
+    std::string_view block;
+    if (rest.size() >= 2 && rest[0] == '\r' && rest[1] == '\n') {
+      consumed = hstart + 2;  // no header fields at all
+    } else {
+      const std::size_t end = detail::find_crlfcrlf(rest);
+      if (end == std::string_view::npos) {
+        if (rest.size() > lim.max_buffer_headers) {
+          return error_result(431, "LimitRequestHeaders", "max buffer headers");
+        }
+        out.clear();
+        return ParseResult{};
+      }
+      // The buffer limit applies whether the head arrived in one read or many:
+      // a prefix ending just before the last LF would already have exceeded it.
+      if (end + 3 > lim.max_buffer_headers) {
+        return error_result(431, "LimitRequestHeaders", "max buffer headers");
+      }
+      block = rest.substr(0, end);
+      consumed = hstart + end + 4;
+    }
+    if (!detail::parse_header_block(block, ctx, out.headers, out.storage, extras, f) ||
+        !decide_framing(out, f)) {
+      return error_result(std::move(f));
+    }
   }
   out.expect_continue = extras.expect_continue;
   out.forwarded_scheme = extras.forwarded_scheme;

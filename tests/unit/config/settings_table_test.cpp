@@ -55,7 +55,9 @@ TEST_CASE("only the listed settings are marked implemented", "[table][support]")
       "graceful_timeout", "print_config", "check_config", "limit_request_line", "limit_request_fields",
       "limit_request_field_size", "permit_unconventional_http_method", "permit_unconventional_http_version",
       "casefold_http_method", "permit_obsolete_folding", "strip_header_spaces", "header_map",
-      "forwarder_headers", "forwarded_allow_ips", "secure_scheme_headers", "raw_env", "errorlog", "loglevel"};
+      "forwarder_headers", "forwarded_allow_ips", "secure_scheme_headers", "raw_env", "errorlog", "loglevel",
+      "preload_app", "proxy_protocol", "proxy_allow_ips", "max_requests", "max_requests_jitter",
+      "worker_tmp_dir", "backlog"};
   std::set<std::string_view> actual;
   for (const auto& spec : settings_table()) {
     if (spec.support == kImplemented) actual.insert(spec.name);

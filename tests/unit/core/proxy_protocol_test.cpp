@@ -51,7 +51,9 @@ TEST_CASE("proxy v1 rejections", "[proxy][reject]") {
   }
   auto longline = parse_proxy_header("PROXY " + std::string(200, 'x'), ProxyMode::V1, true);
   CHECK(longline.status == ProxyStatus::Error);
-  auto forbidden = parse_proxy_header("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n", ProxyMode::V1, false);
+  auto forbidden =
+      parse_proxy_header("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n", ProxyMode::V1, false, "10.0.0.9");
+  CHECK(forbidden.error_detail == "Proxy request from '10.0.0.9' not allowed");
   CHECK(forbidden.error_class == "ForbiddenProxyRequest");
   CHECK(forbidden.http_status == 403);
   // python int() spellings gunicorn accepts for ports

@@ -112,9 +112,12 @@ TEST_CASE("HUP: reload spawns a new generation and retires the old one", "[arbit
   ArbiterSettings fresh = h.state.settings;
   fresh.num_workers = 3;
   fresh.timeout_s = 60;
+  h.answer_spawns = false;  // the old generation is retired before the forks answer
   CHECK(h.feed(ReloadDone{true, fresh}) ==
         Lines{"hook nworkers_changed new=3 old=2", "hook on_reload", "spawn age=3", "spawn age=4",
               "spawn age=5", "kill 1001 SIGTERM", "kill 1002 SIGTERM", "debug: 3 workers"});
+  for (int age = 3; age <= 5; ++age) CHECK(h.feed(Spawned{Harness::pid_of(age), age}).empty());
+  h.answer_spawns = true;
   CHECK(h.state.settings.num_workers == 3);
   CHECK(h.state.settings.timeout_s == 60);
   CHECK(h.state.workers.at(1001).retiring);
@@ -129,6 +132,7 @@ TEST_CASE("HUP: reload spawns a new generation and retires the old one", "[arbit
 TEST_CASE("HUP with the same worker count still replaces every worker", "[arbiter][signal][hup]") {
   Harness h = booted(2);
   h.signal(Sig::HUP);
+  h.answer_spawns = false;
   CHECK(h.feed(ReloadDone{true, h.state.settings}) ==
         Lines{"hook nworkers_changed new=2 old=2", "hook on_reload", "spawn age=3", "spawn age=4",
               "kill 1001 SIGTERM", "kill 1002 SIGTERM"});
