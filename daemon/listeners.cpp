@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
@@ -79,6 +80,41 @@ core::UniqueFd make_unix(const BindAddress& a, int backlog, int umask_bits, int&
   return fd;
 }
 
+/// Fill in what workers and logs need from the socket itself (port 0 gets
+/// its real port here). `created_path`: a unix socket file we created.
+void describe(BoundListener& l, const std::string& created_path) {
+  // Report what the socket really is (port 0 gets its real port here).
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  ::getsockname(l.fd.get(), reinterpret_cast<sockaddr*>(&ss), &len);
+  char buf[INET6_ADDRSTRLEN] = {};
+  l.info.fd = l.fd.get();
+  if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
+    int port;
+    if (ss.ss_family == AF_INET) {
+      auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
+      ::inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof buf);
+      port = ntohs(sin->sin_port);
+      l.url = std::string("http://") + buf + ":" + std::to_string(port);
+    } else {
+      auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
+      ::inet_ntop(AF_INET6, &sin6->sin6_addr, buf, sizeof buf);
+      port = ntohs(sin6->sin6_port);
+      l.url = std::string("http://[") + buf + "]:" + std::to_string(port);
+    }
+    l.info.host = buf;
+    l.info.port = std::to_string(port);
+  } else {
+    auto* sun = reinterpret_cast<sockaddr_un*>(&ss);
+    l.info.unix_socket = true;
+    l.info.host = sun->sun_path;
+    l.url = std::string("unix:") + sun->sun_path;
+    l.unix_path = created_path;
+  }
+  // Workers accept without blocking: several of them race for each connection.
+  ::fcntl(l.fd.get(), F_SETFL, ::fcntl(l.fd.get(), F_GETFL) | O_NONBLOCK);
+}
+
 }  // namespace
 
 BindAddress parse_bind(const std::string& text) {
@@ -142,36 +178,31 @@ std::vector<BoundListener> bind_listeners(const std::vector<std::string>& binds,
       }
       if (!l.fd) throw std::runtime_error("Can't connect to " + addr_repr(a));
     }
-    // Report what the socket really is (port 0 gets its real port here).
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    ::getsockname(l.fd.get(), reinterpret_cast<sockaddr*>(&ss), &len);
-    char buf[INET6_ADDRSTRLEN] = {};
-    l.info.fd = l.fd.get();
-    if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
-      int port;
-      if (ss.ss_family == AF_INET) {
-        auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-        ::inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof buf);
-        port = ntohs(sin->sin_port);
-        l.url = std::string("http://") + buf + ":" + std::to_string(port);
-      } else {
-        auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
-        ::inet_ntop(AF_INET6, &sin6->sin6_addr, buf, sizeof buf);
-        port = ntohs(sin6->sin6_port);
-        l.url = std::string("http://[") + buf + "]:" + std::to_string(port);
-      }
-      l.info.host = buf;
-      l.info.port = std::to_string(port);
-    } else {
-      auto* sun = reinterpret_cast<sockaddr_un*>(&ss);
-      l.info.unix_socket = true;
-      l.info.host = sun->sun_path;
-      l.url = std::string("unix:") + sun->sun_path;
-      if (a.kind == BindAddress::Kind::Unix) l.unix_path = a.host;
-    }
-    // Workers accept without blocking: several of them race for each connection.
-    ::fcntl(l.fd.get(), F_SETFL, ::fcntl(l.fd.get(), F_GETFL) | O_NONBLOCK);
+    describe(l, a.kind == BindAddress::Kind::Unix ? a.host : std::string());
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+std::vector<int> systemd_listen_fds() {
+  std::vector<int> fds;
+  const char* pid = std::getenv("LISTEN_PID");
+  const char* n = std::getenv("LISTEN_FDS");
+  if (!pid || !n || std::atol(pid) != static_cast<long>(::getpid())) return fds;
+  for (int i = 0; i < std::atoi(n); ++i) fds.push_back(3 + i);  // SD_LISTEN_FDS_START
+  ::unsetenv("LISTEN_PID");
+  ::unsetenv("LISTEN_FDS");
+  ::unsetenv("LISTEN_FDNAMES");
+  return fds;
+}
+
+std::vector<BoundListener> adopt_listeners(const std::vector<int>& fds) {
+  std::vector<BoundListener> out;
+  for (int fd : fds) {
+    BoundListener l;
+    l.fd.reset(fd);
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    describe(l, "");
     out.push_back(std::move(l));
   }
   return out;

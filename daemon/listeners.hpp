@@ -31,6 +31,12 @@ struct BoundListener {
 std::vector<BoundListener> bind_listeners(const std::vector<std::string>& binds, int backlog,
                                           bool reuse_port, int umask_bits);
 
+/// systemd socket activation: fds 3.. when LISTEN_PID is this process
+/// (the variables are then unset, as gunicorn does); empty otherwise.
+std::vector<int> systemd_listen_fds();
+/// Listening sockets handed to us (socket activation); their files are never unlinked.
+std::vector<BoundListener> adopt_listeners(const std::vector<int>& fds);
+
 /// Close the sockets; unlink unix socket files when `unlink` is true.
 void close_listeners(std::vector<BoundListener>& listeners, bool unlink);
 

@@ -4,21 +4,43 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "config/load.hpp"
 #include "core/log/error_log.hpp"
 #include "daemon/arbiter.hpp"
 #include "daemon/listeners.hpp"
+#include "daemon/pidfile.hpp"
+#include "daemon/proc_title.hpp"
 #include "daemon/process_setup.hpp"
+#include "daemon/sd_notify.hpp"
 #include "python_shim/conf_file.hpp"
+#include "python_shim/hooks.hpp"
 #include "python_shim/interpreter.hpp"
+#include "python_shim/logging_setup.hpp"
 #include "python_shim/wsgi_app.hpp"
+#include "workers/access_log.hpp"
 #include "workers/worker.hpp"
 
 namespace {
 
 using namespace gpp;
+
+/// The environment before raw_env (gunicorn's cfg.env_orig; HUP restores it).
+daemon::EnvSnapshot g_env_orig;
+
+/// `server.*` for the hooks that run before the arbiter exists.
+void publish_early_server(const config::Config& cfg, const daemon::Pidfile& pidfile,
+                          const std::vector<daemon::BoundListener>& listeners) {
+  py::ServerView view;
+  view.pid = ::getpid();
+  view.num_workers = static_cast<int>(cfg.get_int("workers"));
+  view.proc_name = cfg.proc_name();
+  view.pidfile = pidfile.active() ? pidfile.path() : "";
+  for (const auto& l : listeners) view.listeners.push_back(l.url);
+  py::hooks_update_server(view);
+}
 
 int usage_error(const std::string& message) {
   std::cerr << "usage: gunicornpp [OPTIONS] [APP_MODULE]\ngunicornpp: error: " << message << "\n";
@@ -55,22 +77,22 @@ int serve(const std::vector<std::string>& args) {
     }
     return 0;
   }
+  if (cfg.get_bool("daemon")) {
+    if (std::getenv("NOTIFY_SOCKET"))
+      std::cerr << "Warning: you shouldn't specify `daemon = True` when launching by systemd with `Type = notify`"
+                << std::endl;
+    daemon::daemonize(cfg.get_bool("enable_stdio_inheritance"));
+  }
+  if (!workers::configure_logging(cfg) || !py::setup_logging(cfg)) return 1;
   daemon::warn_unsupported_settings(cfg);
 
-  core::log::info("Starting gunicornpp " + std::string(config::kVersion));
+  // gunicorn's Arbiter(): setup() (nworkers_changed(N, None), --preload), then
+  // start(): pidfile, on_starting, bind, when_ready.
+  py::hooks_configure(cfg);
+  daemon::Pidfile pidfile;
   std::vector<daemon::BoundListener> listeners;
-  try {
-    listeners = daemon::bind_listeners(cfg.get_list("bind"), static_cast<int>(cfg.get_int("backlog")),
-                                       cfg.get_bool("reuse_port"), static_cast<int>(cfg.get_int("umask")));
-  } catch (const std::exception& e) {
-    core::log::error(e.what());
-    return 1;
-  }
-  std::string urls;
-  for (const auto& l : listeners) urls += (urls.empty() ? "" : ",") + l.url;
-  core::log::info("Listening at: " + urls + " (" + std::to_string(::getpid()) + ")");
-  core::log::info("Using worker: " + cfg.worker_class());
-
+  publish_early_server(cfg, pidfile, listeners);
+  py::call_nworkers_changed(static_cast<int>(cfg.get_int("workers")), std::nullopt);
   py::WsgiApp preloaded;
   if (cfg.get_bool("preload_app")) {
     try {
@@ -80,9 +102,47 @@ int serve(const std::vector<std::string>& args) {
       return 1;
     }
   }
-  auto reload = [args]() { return config::load_configuration(args, py::load_python_config).config; };
-  daemon::Arbiter arbiter(std::move(cfg), std::move(listeners), reload,
-                          preloaded.loaded() ? &preloaded : nullptr);
+  core::log::info("Starting gunicornpp " + std::string(config::kVersion));
+  if (!cfg.get_string("pidfile").empty()) {
+    pidfile = daemon::Pidfile(cfg.get_string("pidfile"));
+    try {
+      pidfile.create(::getpid());
+    } catch (const std::exception& e) {
+      std::cerr << "\nError: " << e.what() << "\n" << std::endl;
+      return 1;
+    }
+  }
+  publish_early_server(cfg, pidfile, listeners);
+  py::call_server_hook("on_starting");
+  try {
+    // Socket activation wins over the configured binds, as gunicorn.
+    std::vector<int> inherited = daemon::systemd_listen_fds();
+    if (!inherited.empty()) listeners = daemon::adopt_listeners(inherited);
+    else if (!cfg.get_bool("reuse_port"))  // gunicorn 24+: with reuse_port each worker binds
+      listeners = daemon::bind_listeners(cfg.get_list("bind"), static_cast<int>(cfg.get_int("backlog")),
+                                       cfg.get_bool("reuse_port"), static_cast<int>(cfg.get_int("umask")));
+  } catch (const std::exception& e) {
+    core::log::error(e.what());
+    pidfile.unlink();
+    return 1;
+  }
+  std::string urls;
+  for (const auto& l : listeners) urls += (urls.empty() ? "" : ",") + l.url;
+  core::log::info("Listening at: " + urls + " (" + std::to_string(::getpid()) + ")");
+  core::log::info("Using worker: " + cfg.worker_class());
+  // gunicorn's one notification, at the same point (before workers boot).
+  daemon::sd_notify("READY=1\nSTATUS=Gunicorn arbiter booted");
+
+  publish_early_server(cfg, pidfile, listeners);
+  py::call_server_hook("when_ready");
+  daemon::ArbiterSetup setup;
+  setup.cfg = std::move(cfg);
+  setup.listeners = std::move(listeners);
+  setup.reload = [args]() { return config::load_configuration(args, py::load_python_config).config; };
+  setup.preloaded_app = preloaded.loaded() ? &preloaded : nullptr;
+  setup.pidfile = std::move(pidfile);
+  setup.env_orig = g_env_orig;
+  daemon::Arbiter arbiter(std::move(setup));
   return arbiter.run();
 }
 
@@ -90,6 +150,8 @@ int serve(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  gpp::daemon::init_proc_title(argc, argv);  // before anything keeps pointers into environ
+  g_env_orig = gpp::daemon::snapshot_environment();
   try {
     gpp::py::initialize(std::vector<std::string>(argv, argv + argc));
     return serve(args);

@@ -18,10 +18,11 @@ void send_error(int fd, int status, const std::string& error_class, const std::s
 }
 
 ReadOutcome read_proxy_header(int fd, core::http::ProxyMode mode, bool peer_allowed, int timeout_ms,
-                              ReadRequest& req, std::optional<core::http::ProxyInfo>& info) {
+                              ReadRequest& req, std::optional<core::http::ProxyInfo>& info,
+                              std::string_view peer_host) {
   using core::http::ProxyStatus;
   for (;;) {
-    auto r = core::http::parse_proxy_header(req.buffer, mode, peer_allowed);
+    auto r = core::http::parse_proxy_header(req.buffer, mode, peer_allowed, peer_host);
     if (r.status == ProxyStatus::Complete) {
       if (r.present) info = r.info;
       req.buffer.erase(0, r.consumed);
@@ -72,7 +73,7 @@ ReadOutcome read_request(int fd, const core::http::ParserOptions& opts, bool pee
       req.body.append(chunk);
     }
   } else if (req.head.framing == core::http::Framing::Chunked) {
-    core::http::ChunkedDecoder decoder;
+    core::http::ChunkedDecoder decoder(opts);  // trailer limits and header_map apply
     std::string decoded;
     std::string incoming = req.buffer.substr(pos);
     pos = req.buffer.size();
@@ -81,7 +82,7 @@ ReadOutcome read_request(int fd, const core::http::ParserOptions& opts, bool pee
       auto r = decoder.feed(incoming, decoded);
       req.body.append(decoded);
       if (r.status == core::http::ChunkedDecoder::Status::Error) {
-        send_error(fd, 400, r.error_class, r.error_detail, timeout_ms);
+        send_error(fd, r.http_status ? r.http_status : 400, r.error_class, r.error_detail, timeout_ms);
         return ReadOutcome::Rejected;
       }
       if (r.status == core::http::ChunkedDecoder::Status::Done) {
@@ -94,7 +95,8 @@ ReadOutcome read_request(int fd, const core::http::ParserOptions& opts, bool pee
       incoming.erase(0, r.consumed);
       long n = read_some(fd, incoming, kReadSize, timeout_ms);
       if (n <= 0) {
-        send_error(fd, 400, "NoMoreData", "No more data after: chunked body", timeout_ms);
+        auto eof = decoder.at_eof();  // gunicorn's class for a body cut short
+        send_error(fd, eof.http_status ? eof.http_status : 400, eof.error_class, eof.error_detail, timeout_ms);
         return ReadOutcome::Rejected;
       }
     }

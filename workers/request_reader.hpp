@@ -31,7 +31,8 @@ ReadOutcome read_request(int fd, const core::http::ParserOptions& opts, bool pee
 /// Read and strip a PROXY protocol header from the start of a connection
 /// (`req.buffer` keeps the bytes after it). Ok with `info` unset when none was sent.
 ReadOutcome read_proxy_header(int fd, core::http::ProxyMode mode, bool peer_allowed, int timeout_ms,
-                              ReadRequest& req, std::optional<core::http::ProxyInfo>& info);
+                              ReadRequest& req, std::optional<core::http::ProxyInfo>& info,
+                              std::string_view peer_host = {});
 
 /// Send gunicorn's error page for a rejected request (handle_error's message for `error_class`).
 void send_error(int fd, int status, const std::string& error_class, const std::string& detail,

@@ -7,7 +7,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BINARY = os.environ.get("GUNICORNPP_BIN", os.path.join(ROOT, "build", "gunicornpp"))
+BINARY = os.path.abspath(os.environ.get("GUNICORNPP_BIN", os.path.join(ROOT, "build", "gunicornpp")))
 APPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "apps")
 
 
