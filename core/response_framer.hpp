@@ -31,6 +31,10 @@ class ResponseFramer {
   /// Bytes that end the body ("0\r\n\r\n" when chunked).
   [[nodiscard]] std::string_view finish_bytes() const noexcept;
 
+  /// Count body bytes that went out without frame_body (sendfile); the
+  /// caller wrote any chunk framing itself.
+  void note_body_sent(std::uint64_t n) noexcept { sent_ += n; }
+
   void force_close() noexcept { must_close_ = true; }
   [[nodiscard]] bool should_close() const noexcept;
   [[nodiscard]] bool started() const noexcept { return !status_.empty(); }

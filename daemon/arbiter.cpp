@@ -1,18 +1,20 @@
+// The arbiter's Asio shell: signals and waitpid become Events, Actions are
+// executed here. Spawning is in arbiter_spawn.cpp, HUP in arbiter_reload.cpp.
 #include "daemon/arbiter.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
-#include <cstring>
 
 #include "core/log/error_log.hpp"
+#include "daemon/arbiter_impl.hpp"
+#include "daemon/proc_title.hpp"
+#include "python_shim/hooks.hpp"
 #include "python_shim/interpreter.hpp"
-#include "workers/asio.hpp"
-#include "workers/worker.hpp"
+#include "workers/access_log.hpp"
 
 namespace gpp::daemon {
-namespace asio = boost::asio;
 
 ArbiterSettings settings_from(const config::Config& cfg) {
   ArbiterSettings s;
@@ -25,95 +27,26 @@ ArbiterSettings settings_from(const config::Config& cfg) {
   return s;
 }
 
-struct Arbiter::Impl {
-  config::Config cfg;
-  std::vector<BoundListener> listeners;
-  std::function<config::Config()> reload;
-  py::WsgiApp* preloaded_app;
-  asio::io_context io;
-  asio::signal_set signals{io};
-  asio::steady_timer timer{io};
-  ArbiterState state;
-  std::map<pid_t, workers::Heartbeat> heartbeats;
-  std::optional<int> exit_code;
-
-  void execute(std::vector<Action> actions);
-  void feed(const Event& ev) { execute(step(state, ev, Clock::now())); }
-  void spawn(int age);
-  void reap();
-  void on_signal(int sig);
-  void arm_signals();
-  void arm_timer();
-  [[noreturn]] void run_child(int age);
-};
-
-Arbiter::Arbiter(config::Config cfg, std::vector<BoundListener> listeners,
-                 std::function<config::Config()> reload, py::WsgiApp* preloaded_app)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->cfg = std::move(cfg);
-  impl_->listeners = std::move(listeners);
-  impl_->reload = std::move(reload);
-  impl_->preloaded_app = preloaded_app;
-  impl_->state.settings = settings_from(impl_->cfg);
+Arbiter::Arbiter(ArbiterSetup setup) : impl_(std::make_unique<Impl>()) {
+  impl_->setup = std::move(setup);
+  impl_->state.settings = settings_from(impl_->setup.cfg);
 }
 
 Arbiter::~Arbiter() = default;
 
-void Arbiter::Impl::run_child(int age) {
-  // Child: never returns into the arbiter's loop.
-  pid_t self = ::getpid();
-  core::log::info("Booting worker with pid: " + std::to_string(self));
-  workers::WorkerContext ctx;
-  ctx.age = age;
-  ctx.ppid = ::getppid();
-  for (const auto& l : listeners) ctx.listeners.push_back(l.info);
-  ctx.cfg = &cfg;
-  ctx.heartbeat = &heartbeats.at(self);
-  ctx.preloaded_app = preloaded_app;
-  ctx.app_uri = cfg.app_uri.value_or("");
-  int code = workers::run_worker(ctx);
-  core::log::info("Worker exiting (pid: " + std::to_string(self) + ")");
-  py::run_exit_handlers();
-  ::_exit(code);
+void Arbiter::Impl::publish_server() {
+  py::ServerView view;
+  view.pid = ::getpid();
+  view.num_workers = state.settings.num_workers;
+  view.worker_age = state.worker_age;
+  view.master_name = state.master_name;
+  view.proc_name = cfg().proc_name();
+  view.pidfile = setup.pidfile.active() ? setup.pidfile.path() : "";
+  for (const auto& l : setup.listeners) view.listeners.emplace_back(l.url, l.fd.get());
+  py::hooks_update_server(view);
 }
 
-void Arbiter::Impl::spawn(int age) {
-  workers::Heartbeat hb;
-  try {
-    hb = workers::Heartbeat::create(cfg.get_string("worker_tmp_dir"));
-  } catch (const std::exception& e) {
-    core::log::error(std::string("Unable to create the worker heartbeat file: ") + e.what());
-    feed(SpawnFailed{age});
-    return;
-  }
-  // The child starts with every signal blocked until it has its own handlers;
-  // otherwise a signal could land in the arbiter's handler inherited by the child.
-  sigset_t all, old;
-  sigfillset(&all);
-  ::sigprocmask(SIG_BLOCK, &all, &old);
-  io.notify_fork(asio::io_context::fork_prepare);
-  py::before_fork();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    io.notify_fork(asio::io_context::fork_child);
-    py::after_fork_child();
-    // Siblings' heartbeat files are not ours to keep open.
-    for (auto& [other, sibling] : heartbeats) sibling.close();
-    heartbeats.clear();
-    heartbeats.emplace(::getpid(), std::move(hb));
-    run_child(age);
-  }
-  io.notify_fork(asio::io_context::fork_parent);
-  py::after_fork_parent();
-  ::sigprocmask(SIG_SETMASK, &old, nullptr);
-  if (pid < 0) {
-    core::log::error(std::string("fork failed: ") + std::strerror(errno));
-    feed(SpawnFailed{age});
-    return;
-  }
-  heartbeats.emplace(pid, std::move(hb));
-  feed(Spawned{pid, age});
-}
+void Arbiter::Impl::master_title() { set_proc_title("master [" + cfg().proc_name() + "]"); }
 
 void Arbiter::Impl::execute(std::vector<Action> actions) {
   for (auto& action : actions) {
@@ -128,20 +61,22 @@ void Arbiter::Impl::execute(std::vector<Action> actions) {
           } else if constexpr (std::is_same_v<T, Kill>) {
             ::kill(a.pid, a.signal);
           } else if constexpr (std::is_same_v<T, ReloadConfig>) {
-            try {
-              config::Config fresh = reload();
-              cfg = std::move(fresh);
-              feed(ReloadDone{true, settings_from(cfg)});
-            } catch (const std::exception& e) {
-              core::log::error(e.what());  // the state machine logs that the old config stays
-              feed(ReloadDone{false, state.settings});
-            }
+            reload();
           } else if constexpr (std::is_same_v<T, ReopenLogs>) {
             core::log::reopen();
           } else if constexpr (std::is_same_v<T, CloseListeners>) {
-            close_listeners(listeners, a.unlink);
+            close_listeners(setup.listeners, a.unlink);
+          } else if constexpr (std::is_same_v<T, RemovePidfile>) {
+            setup.pidfile.unlink();
           } else if constexpr (std::is_same_v<T, CallHook>) {
-            // Server hooks come with the arbiter issue; nothing to call yet.
+            publish_server();
+            if (a.name == "child_exit") {
+              py::hooks_child_exited(a.pid, true);
+            } else if (a.name == "nworkers_changed") {
+              py::call_nworkers_changed(a.new_value, a.old_value);
+            } else {
+              py::call_server_hook(a.name);
+            }
           } else if constexpr (std::is_same_v<T, Exit>) {
             exit_code = a.code;
             io.stop();
@@ -149,6 +84,12 @@ void Arbiter::Impl::execute(std::vector<Action> actions) {
         },
         action);
     if (exit_code) return;
+  }
+  // statsd gunicorn.workers gauge, whenever manage_workers logs a new count (gunicorn's log extra).
+  static int reported_workers = -1;
+  if (state.last_logged_worker_count >= 0 && state.last_logged_worker_count != reported_workers) {
+    reported_workers = state.last_logged_worker_count;
+    workers::report_worker_count(reported_workers);
   }
 }
 
@@ -164,6 +105,7 @@ void Arbiter::Impl::reap() {
     else if (WIFSIGNALED(status)) ev.term_signal = WTERMSIG(status);
     else continue;
     feed(ev);
+    py::hooks_child_exited(pid, false);  // gone from server.WORKERS, hook or not
     if (exit_code) return;
   }
 }
@@ -210,11 +152,18 @@ int Arbiter::run() {
   ::signal(SIGPIPE, SIG_IGN);
   for (int sig : {SIGHUP, SIGTTIN, SIGTTOU, SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD})
     im.signals.add(sig);
+  im.master_title();
   im.arm_signals();
   im.arm_timer();
   im.execute(start(im.state, Clock::now()));
-  if (!im.exit_code) im.io.run();
-  close_listeners(im.listeners, true);
+  if (!im.exit_code) {
+    // Python threads a hook started in the master (a metrics exporter in
+    // when_ready, ...) run while the arbiter waits; hooks take the GIL back.
+    py::GilRelease nogil;
+    im.io.run();
+  }
+  close_listeners(im.setup.listeners, im.state.settings.unlink_listeners);
+  im.setup.pidfile.unlink();
   return im.exit_code.value_or(0);
 }
 

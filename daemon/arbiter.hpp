@@ -1,9 +1,8 @@
 #pragma once
 // The arbiter's Asio shell: turns signals, waitpid results and a 1 s timer
 // into arbiter_state Events, and executes the Actions it returns (fork,
-// kill, reload, close listeners, exit). Decisions live in arbiter_state.
+// kill, reload, close listeners, hooks, exit). Decisions live in arbiter_state.
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,17 +10,26 @@
 #include "config/load.hpp"
 #include "daemon/arbiter_state.hpp"
 #include "daemon/listeners.hpp"
-#include "workers/heartbeat.hpp"
+#include "daemon/pidfile.hpp"
+#include "daemon/process_setup.hpp"
 
 namespace gpp::py { class WsgiApp; }
 
 namespace gpp::daemon {
 
+/// Everything main() prepared for the arbiter.
+struct ArbiterSetup {
+  config::Config cfg;
+  std::vector<BoundListener> listeners;        ///< empty with reuse_port (workers bind)
+  std::function<config::Config()> reload;      ///< re-read every config source; throws on failure
+  py::WsgiApp* preloaded_app = nullptr;        ///< --preload
+  Pidfile pidfile;                             ///< created already (or none)
+  EnvSnapshot env_orig;                        ///< the environment at start (raw_env undo on HUP)
+};
+
 class Arbiter {
  public:
-  /// `reload` re-reads every config source (HUP); it throws config::ConfigError on failure.
-  Arbiter(config::Config cfg, std::vector<BoundListener> listeners,
-          std::function<config::Config()> reload, py::WsgiApp* preloaded_app);
+  explicit Arbiter(ArbiterSetup setup);
   ~Arbiter();
   Arbiter(const Arbiter&) = delete;
   Arbiter& operator=(const Arbiter&) = delete;

@@ -205,6 +205,7 @@ void finish_if_done(ArbiterState& state, TimePoint now, Actions& out) {
   const LogLevel level = state.exit_code == 0 ? LogLevel::Info : LogLevel::Error;
   log(out, level, "Shutting down: " + state.master_name);
   if (state.halt_reason) log(out, level, "Reason: " + *state.halt_reason);
+  detail::emit(out, RemovePidfile{});
   detail::emit(out, CallHook{"on_exit"});
   detail::emit(out, Exit{state.exit_code});
   state.phase = Phase::Halted;

@@ -68,8 +68,10 @@ struct ReopenLogs {};
 struct CloseListeners { bool unlink; };   ///< unlink unix socket files when true
 /// Call a server hook by name (child_exit gets `pid`; nworkers_changed gets new/old).
 struct CallHook { std::string name; pid_t pid = 0; int new_value = 0; int old_value = 0; };
-struct Exit { int code; };                ///< after on_exit; pidfile removed by the shell
-using Action = std::variant<Log, Spawn, Kill, ReloadConfig, ReopenLogs, CloseListeners, CallHook, Exit>;
+struct RemovePidfile {};                  ///< halt(): before on_exit, as gunicorn
+struct Exit { int code; };                ///< after on_exit
+using Action =
+    std::variant<Log, Spawn, Kill, ReloadConfig, ReopenLogs, CloseListeners, RemovePidfile, CallHook, Exit>;
 
 enum class Phase { Running, Stopping, Halted };
 

@@ -38,7 +38,7 @@ void publish_early_server(const config::Config& cfg, const daemon::Pidfile& pidf
   view.num_workers = static_cast<int>(cfg.get_int("workers"));
   view.proc_name = cfg.proc_name();
   view.pidfile = pidfile.active() ? pidfile.path() : "";
-  for (const auto& l : listeners) view.listeners.push_back(l.url);
+  for (const auto& l : listeners) view.listeners.emplace_back(l.url, l.fd.get());
   py::hooks_update_server(view);
 }
 

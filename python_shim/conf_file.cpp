@@ -8,6 +8,7 @@
 
 #include "config/config.hpp"
 #include "config/load.hpp"
+#include "python_shim/hooks_private.hpp"
 #include "python_shim/support_module.hpp"
 
 namespace gpp::py {
@@ -66,14 +67,22 @@ config::RawSettings load_python_config(const std::string& spec) {
     std::fflush(stderr);
     throw config::ConfigError("Failed to read config file: " + out.source, 1);
   }
+  std::map<std::string, pyb::object> fresh;  // a HUP drops hooks the file no longer defines
   for (auto [key, value] : ns) {
     std::string name = str_of(key);
     if (!config::is_setting_name(name)) continue;  // unknown names are ignored, as gunicorn
     config::Value v = to_value(value);
-    if (std::holds_alternative<config::Callable>(v)) hooks()[name] = pyb::reinterpret_borrow<pyb::object>(value);
+    if (std::holds_alternative<config::Callable>(v) || name == "logconfig_dict")  // nested dicts: keep the object
+      fresh[name] = pyb::reinterpret_borrow<pyb::object>(value);
     out.values.push_back({name, std::move(v)});
   }
+  hooks().swap(fresh);
   return out;
+}
+
+pyb::object config_hook(const std::string& name) {
+  auto it = hooks().find(name);
+  return it == hooks().end() ? pyb::object() : it->second;
 }
 
 bool has_hook(const std::string& name) {

@@ -1,20 +1,41 @@
 #include "python_shim/environ.hpp"
 
-#include <Python.h>
+#include <pybind11/pybind11.h>
 
-#include <cstdlib>
 #include <string_view>
+#include <unordered_map>
 
 namespace gpp::py {
 namespace pyb = pybind11;
 
 namespace {
 
-pyb::str latin1(std::string_view s) {
+/// Owns a new reference for the duration of a statement sequence.
+struct Ref {
+  PyObject* p;
+  explicit Ref(PyObject* o) : p(o) {
+    if (!p) throw pyb::error_already_set();
+  }
+  ~Ref() { Py_XDECREF(p); }
+  Ref(const Ref&) = delete;
+  Ref& operator=(const Ref&) = delete;
+};
+
+PyObject* latin1(std::string_view s) {
   PyObject* o = PyUnicode_DecodeLatin1(s.data(), static_cast<Py_ssize_t>(s.size()), nullptr);
   if (!o) throw pyb::error_already_set();
-  return pyb::reinterpret_steal<pyb::str>(o);
+  return o;
 }
+
+/// env[key] = value, stealing `value`.
+void set_steal(PyObject* env, PyObject* key, PyObject* value) {
+  if (!value) throw pyb::error_already_set();
+  int rc = PyDict_SetItem(env, key, value);
+  Py_DECREF(value);
+  if (rc < 0) throw pyb::error_already_set();
+}
+
+void set_str(PyObject* env, PyObject* key, std::string_view value) { set_steal(env, key, latin1(value)); }
 
 int hexval(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -23,32 +44,47 @@ int hexval(char c) {
   return -1;
 }
 
-/// "Content-Type" -> "CONTENT_TYPE"-style environ key with prefix.
-std::string environ_key(std::string_view prefix, std::string_view name) {
-  std::string key(prefix);
-  key.reserve(prefix.size() + name.size());
-  for (char c : name) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
-    else if (c == '-') c = '_';
-    key.push_back(c);
-  }
-  return key;
-}
+char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 32);
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 32);
-    if (x != y) return false;
-  }
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (upper(a[i]) != upper(b[i])) return false;
   return true;
+}
+
+/// "User-Agent" -> interned "HTTP_USER_AGENT" (new reference). Cached by the
+/// name as sent, so a hit costs one hash; bounded, as names come from clients.
+/// The GIL serialises callers.
+PyObject* header_key(std::string_view name) {
+  static std::unordered_map<std::string, PyObject*> cache;
+  static std::string probe;
+  probe.assign(name);
+  if (auto it = cache.find(probe); it != cache.end()) {
+    Py_INCREF(it->second);
+    return it->second;
+  }
+  std::string key = "HTTP_";
+  key.reserve(5 + name.size());
+  for (char c : name) key.push_back(c == '-' ? '_' : upper(c));
+  PyObject* o = latin1(key);
+  if (cache.size() < 256) {
+    PyUnicode_InternInPlace(&o);
+    Py_INCREF(o);
+    cache.emplace(probe, o);
+  }
+  return o;
 }
 
 }  // namespace
 
-pyb::str unquote_to_wsgi_str(std::string_view path) {
+PyObject* intern_key(const char* name) {
+  PyObject* o = PyUnicode_InternFromString(name);
+  if (!o) throw pyb::error_already_set();
+  return o;  // lives as long as the process
+}
+
+PyObject* unquote_to_wsgi_str(std::string_view path) {
   if (path.find('%') == std::string_view::npos) return latin1(path);
   std::string out;
   out.reserve(path.size());
@@ -66,91 +102,116 @@ pyb::str unquote_to_wsgi_str(std::string_view path) {
   return latin1(out);
 }
 
-pyb::dict base_environ(const ServerInfo& server) {
-  pyb::dict env;
-  pyb::module_ sys = pyb::module_::import("sys");
-  env["wsgi.errors"] = sys.attr("stderr");
-  env["wsgi.version"] = pyb::make_tuple(1, 0);
-  env["wsgi.multithread"] = pyb::bool_(server.multithread);
-  env["wsgi.multiprocess"] = pyb::bool_(server.multiprocess);
-  env["wsgi.run_once"] = pyb::bool_(false);
-  env["wsgi.input_terminated"] = pyb::bool_(true);
-  env["SERVER_SOFTWARE"] = "gunicornpp/0.1.0";
-  return env;
+PyObject* base_environ(const ServerInfo& server) {
+  try {
+    Ref env(PyDict_New());
+    set_steal(env.p, GPP_ENVIRON_KEY("wsgi.version"), Py_BuildValue("(ii)", 1, 0));
+    set_steal(env.p, GPP_ENVIRON_KEY("wsgi.multithread"), PyBool_FromLong(server.multithread));
+    set_steal(env.p, GPP_ENVIRON_KEY("wsgi.multiprocess"), PyBool_FromLong(server.multiprocess));
+    set_steal(env.p, GPP_ENVIRON_KEY("wsgi.run_once"), PyBool_FromLong(0));
+    set_steal(env.p, GPP_ENVIRON_KEY("wsgi.input_terminated"), PyBool_FromLong(1));
+    set_str(env.p, GPP_ENVIRON_KEY("SERVER_SOFTWARE"), "gunicornpp/0.1.0");
+    Py_INCREF(env.p);
+    return env.p;
+  } catch (pyb::error_already_set& e) {
+    e.restore();
+    return nullptr;
+  }
 }
 
-void fill_environ(pyb::dict& env, const RequestContext& ctx, const std::string& default_script_name) {
+void fill_environ(PyObject* env, const RequestContext& ctx, const std::string& default_script_name) {
   const auto& h = *ctx.head;
-  env["REQUEST_METHOD"] = latin1(h.method);
-  env["QUERY_STRING"] = latin1(h.query);
-  env["RAW_URI"] = latin1(h.target);
-  env["SERVER_PROTOCOL"] = h.version_major == 1 && h.version_minor == 1 ? pyb::str("HTTP/1.1")
-                           : h.version_major == 1 && h.version_minor == 0
-                               ? pyb::str("HTTP/1.0")
-                               : pyb::str("HTTP/" + std::to_string(h.version_major) + "." +
-                                          std::to_string(h.version_minor));
+  set_str(env, GPP_ENVIRON_KEY("REQUEST_METHOD"), h.method);
+  set_str(env, GPP_ENVIRON_KEY("QUERY_STRING"), h.query);
+  set_str(env, GPP_ENVIRON_KEY("RAW_URI"), h.target);
+  if (h.version_major == 1 && (h.version_minor == 1 || h.version_minor == 0)) {
+    static PyObject* v11 = PyUnicode_InternFromString("HTTP/1.1");
+    static PyObject* v10 = PyUnicode_InternFromString("HTTP/1.0");
+    PyObject* v = h.version_minor == 1 ? v11 : v10;
+    Py_INCREF(v);
+    set_steal(env, GPP_ENVIRON_KEY("SERVER_PROTOCOL"), v);
+  } else {
+    set_str(env, GPP_ENVIRON_KEY("SERVER_PROTOCOL"),
+            "HTTP/" + std::to_string(h.version_major) + "." + std::to_string(h.version_minor));
+  }
   std::string_view host;
+  bool have_host = false;
   std::string script_name = default_script_name;
   for (const auto& hdr : h.headers) {
     if (iequals(hdr.name, "HOST")) {
       host = hdr.value;
+      have_host = true;
     } else if (iequals(hdr.name, "SCRIPT_NAME")) {
       script_name.assign(hdr.value);
     } else if (iequals(hdr.name, "CONTENT-TYPE")) {
-      env["CONTENT_TYPE"] = latin1(hdr.value);
+      set_str(env, GPP_ENVIRON_KEY("CONTENT_TYPE"), hdr.value);
       continue;
     } else if (iequals(hdr.name, "CONTENT-LENGTH")) {
-      env["CONTENT_LENGTH"] = latin1(hdr.value);
+      set_str(env, GPP_ENVIRON_KEY("CONTENT_LENGTH"), hdr.value);
       continue;
     }
-    pyb::str key(environ_key("HTTP_", hdr.name));
-    PyObject* prev = PyDict_GetItem(env.ptr(), key.ptr());
-    if (prev) {
-      std::string joined = pyb::handle(prev).cast<std::string>();
-      joined += ',';
-      joined.append(hdr.value);
-      env[key] = latin1(joined);
-    } else {
-      env[key] = latin1(hdr.value);
+    Ref key(header_key(hdr.name));
+    PyObject* value = latin1(hdr.value);
+    if (PyObject* prev = PyDict_GetItemWithError(env, key.p)) {
+      // Repeated header: "%s,%s" % (previous, value), as gunicorn.
+      Ref v(value);
+      value = PyUnicode_FromFormat("%U,%U", prev, v.p);
+    } else if (PyErr_Occurred()) {
+      Py_DECREF(value);
+      throw pyb::error_already_set();
     }
+    set_steal(env, key.p, value);
   }
-  env["wsgi.url_scheme"] = pyb::str(std::string(ctx.url_scheme));
-  env["REMOTE_ADDR"] = pyb::str(ctx.remote_addr);
-  if (ctx.remote_port >= 0) env["REMOTE_PORT"] = pyb::str(std::to_string(ctx.remote_port));
+  set_str(env, GPP_ENVIRON_KEY("wsgi.url_scheme"), ctx.url_scheme);
+  set_str(env, GPP_ENVIRON_KEY("REMOTE_ADDR"), ctx.remote_addr);
+  if (ctx.remote_port >= 0)
+    set_str(env, GPP_ENVIRON_KEY("REMOTE_PORT"), std::to_string(ctx.remote_port));
 
   if (!ctx.server->unix_socket) {
-    env["SERVER_NAME"] = pyb::str(ctx.server->name);
-    env["SERVER_PORT"] = pyb::str(ctx.server->port);
-  } else if (!host.empty()) {
+    set_str(env, GPP_ENVIRON_KEY("SERVER_NAME"), ctx.server->name);
+    set_str(env, GPP_ENVIRON_KEY("SERVER_PORT"), ctx.server->port);
+  } else if (have_host && !host.empty()) {
+    // gunicorn: host.split(':') -> [0] and [1]; a bare host gets the scheme's port.
     auto colon = host.find(':');
-    env["SERVER_NAME"] = latin1(host.substr(0, colon));
-    if (colon != std::string_view::npos) env["SERVER_PORT"] = latin1(host.substr(colon + 1));
-    else env["SERVER_PORT"] = ctx.url_scheme == "https" ? "443" : "80";
+    set_str(env, GPP_ENVIRON_KEY("SERVER_NAME"), host.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      std::string_view rest = host.substr(colon + 1);
+      set_str(env, GPP_ENVIRON_KEY("SERVER_PORT"), rest.substr(0, rest.find(':')));
+    } else {
+      std::string_view port = ctx.url_scheme == "https" ? "443" : ctx.url_scheme == "http" ? "80" : "";
+      set_str(env, GPP_ENVIRON_KEY("SERVER_PORT"), port);
+    }
   } else {
-    env["SERVER_NAME"] = pyb::str(ctx.server->name);
-    env["SERVER_PORT"] = "";
+    set_str(env, GPP_ENVIRON_KEY("SERVER_NAME"), ctx.server->name);
+    set_str(env, GPP_ENVIRON_KEY("SERVER_PORT"), "");
   }
 
   std::string_view path = h.path;
   if (!script_name.empty()) {
-    if (path.substr(0, script_name.size()) != script_name)
-      throw ConfigurationProblem("Request path '" + std::string(path) +
-                                 "' does not start with SCRIPT_NAME '" + script_name + "'");
+    if (path.substr(0, script_name.size()) != script_name) {
+      Ref p(latin1(path));
+      Ref s(latin1(script_name));
+      Ref msg(PyUnicode_FromFormat("Configuration problem: Request path %R does not start with SCRIPT_NAME %R",
+                                   p.p, s.p));
+      Ref utf8(PyUnicode_AsEncodedString(msg.p, "utf-8", "replace"));
+      Ref l1(PyUnicode_AsEncodedString(msg.p, "latin-1", "replace"));
+      throw ConfigurationProblem(PyBytes_AS_STRING(utf8.p), PyBytes_AS_STRING(l1.p));
+    }
     path.remove_prefix(script_name.size());
   }
-  env["PATH_INFO"] = unquote_to_wsgi_str(path);
-  env["SCRIPT_NAME"] = pyb::str(script_name);
+  set_steal(env, GPP_ENVIRON_KEY("PATH_INFO"), unquote_to_wsgi_str(path));
+  set_str(env, GPP_ENVIRON_KEY("SCRIPT_NAME"), script_name);
 
   if (ctx.proxy) {
     // gunicorn's proxy_environ. For LOCAL/UNSPEC headers (no addresses) the
     // socket's own REMOTE_ADDR stays (gunicorn would store None: see
     // docs/compatibility.md).
-    env["PROXY_PROTOCOL"] = pyb::str(std::string(ctx.proxy->protocol()));
+    set_str(env, GPP_ENVIRON_KEY("PROXY_PROTOCOL"), ctx.proxy->protocol());
     if (ctx.proxy->has_addresses()) {
-      env["REMOTE_ADDR"] = pyb::str(ctx.proxy->src_addr);
-      env["REMOTE_PORT"] = pyb::str(std::to_string(ctx.proxy->src_port));
-      env["PROXY_ADDR"] = pyb::str(ctx.proxy->dst_addr);
-      env["PROXY_PORT"] = pyb::str(std::to_string(ctx.proxy->dst_port));
+      set_str(env, GPP_ENVIRON_KEY("REMOTE_ADDR"), ctx.proxy->src_addr);
+      set_str(env, GPP_ENVIRON_KEY("REMOTE_PORT"), std::to_string(ctx.proxy->src_port));
+      set_str(env, GPP_ENVIRON_KEY("PROXY_ADDR"), ctx.proxy->dst_addr);
+      set_str(env, GPP_ENVIRON_KEY("PROXY_PORT"), std::to_string(ctx.proxy->dst_port));
     }
   }
 }

@@ -4,6 +4,7 @@
 #include <pybind11/embed.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 
 #include "python_shim/support_module.hpp"
@@ -14,6 +15,16 @@ namespace pyb = pybind11;
 std::string python_executable() {
   const char* venv = std::getenv("VIRTUAL_ENV");
   if (venv && *venv) return std::string(venv) + "/bin/python";
+  // A binary installed in a venv's bin/ (next to its python) runs in that venv,
+  // as a console script would.
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    std::filesystem::path bin = self.parent_path();
+    if (std::filesystem::exists(bin.parent_path() / "pyvenv.cfg", ec) &&
+        std::filesystem::exists(bin / "python", ec))
+      return (bin / "python").string();
+  }
   return "/usr/bin/python3";
 }
 
@@ -56,6 +67,14 @@ void set_environ(const std::string& key, const std::string& value) {
   if (!initialized()) return;
   pyb::gil_scoped_acquire gil;
   pyb::module_::import("os").attr("environ")[pyb::str(key)] = pyb::str(value);
+}
+
+void unset_environ(const std::string& key) {
+  ::unsetenv(key.c_str());
+  if (!initialized()) return;
+  pyb::gil_scoped_acquire gil;
+  pyb::object env = pyb::module_::import("os").attr("environ");
+  if (env.contains(pyb::str(key))) env.attr("pop")(pyb::str(key));
 }
 
 void before_fork() { if (initialized()) PyOS_BeforeFork(); }

@@ -19,6 +19,8 @@ void initialize(const std::vector<std::string>& argv);
 void prepend_sys_path(const std::vector<std::string>& dirs);
 /// os.chdir-equivalent bookkeeping is not needed; but os.environ must follow setenv.
 void set_environ(const std::string& key, const std::string& value);
+/// unsetenv + del os.environ[key] (a HUP undoing raw_env).
+void unset_environ(const std::string& key);
 
 /// Around fork(): PyOS_BeforeFork / PyOS_AfterFork_{Parent,Child}.
 void before_fork();

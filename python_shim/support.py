@@ -7,6 +7,7 @@ import importlib
 import importlib.machinery
 import importlib.util
 import inspect
+import io
 import os
 import sys
 import traceback
@@ -136,3 +137,108 @@ def run_exit_handlers():
                 stream.flush()
             except Exception:
                 pass
+
+
+# --- WSGI objects (owned by the WSGI bridge: python_shim/wsgi_*.cpp) -------
+
+class FileWrapper:
+    """wsgi.file_wrapper, as gunicorn's http/wsgi.py FileWrapper. When the app
+    returns one whose file has a real fileno(), the C++ side sends the file
+    with sendfile(2); otherwise it is iterated in `blksize` blocks."""
+
+    def __init__(self, filelike, blksize=8192):
+        self.filelike = filelike
+        self.blksize = blksize
+        if hasattr(filelike, "close"):
+            self.close = filelike.close
+
+    def __getitem__(self, key):
+        data = self.filelike.read(self.blksize)
+        if data:
+            return data
+        raise IndexError
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        data = self.filelike.read(self.blksize)
+        if data:
+            return data
+        raise StopIteration
+
+
+def file_wrapper_fileno(wrapper):
+    """The fd to sendfile() from, or -1 (gunicorn's util.has_fileno)."""
+    filelike = wrapper.filelike
+    if not hasattr(filelike, "fileno"):
+        return -1
+    try:
+        fd = filelike.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return -1
+    return fd if isinstance(fd, int) and fd >= 0 else -1
+
+
+class ParseException(Exception):
+    pass
+
+
+# Tracebacks name gunicorn's module, as log-matching tooling expects.
+ParseException.__module__ = "gunicorn.http.errors"
+
+
+class InvalidHeader(ParseException):
+    """A response header value gunicorn would reject (gunicorn.http.errors)."""
+
+    def __init__(self, hdr, req=None):
+        self.hdr = hdr
+        self.req = req
+
+    def __str__(self):
+        return "Invalid HTTP Header: %r" % self.hdr
+
+
+class InvalidHeaderName(ParseException):
+    """A response header name that is not an RFC 9110 token."""
+
+    def __init__(self, hdr):
+        self.hdr = hdr
+
+    def __str__(self):
+        return "Invalid HTTP header name: %r" % self.hdr
+
+
+InvalidHeader.__module__ = InvalidHeaderName.__module__ = "gunicorn.http.errors"
+
+
+class LazySocket:
+    """environ['gunicorn.socket']: the client socket, made on first use from a
+    dup() of the worker's fd (so it never closes the worker's fd when
+    collected). Attribute access is forwarded to the real socket.socket."""
+
+    __slots__ = ("_fd", "_sock")
+
+    def __init__(self, fd):
+        self._fd = fd
+        self._sock = None
+
+    def _real(self):
+        sock = self._sock
+        if sock is None:
+            if self._fd < 0:
+                raise OSError(9, "gunicorn.socket used after its request ended")
+            import socket
+            sock = socket.socket(fileno=os.dup(self._fd))
+            sock.setblocking(True)  # the app sees a blocking socket, as with gunicorn
+            self._sock = sock
+        return sock
+
+    def _end(self):
+        self._fd = -1
+
+    def __getattr__(self, name):
+        return getattr(self._real(), name)
+
+    def __repr__(self):
+        return "<gunicornpp client socket fd=%d>" % self._fd

@@ -1,6 +1,9 @@
 #pragma once
 // The WSGI bridge the workers call: load the app, run one request through it.
 // Plain C++ types only; the Python objects live in wsgi_app.cpp.
+#include <sys/types.h>
+
+#include <cstddef>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -27,8 +30,9 @@ struct ServerInfo {
   std::string name;          ///< SERVER_NAME for TCP listeners
   std::string port;          ///< SERVER_PORT for TCP listeners
   bool unix_socket = false;  ///< SERVER_NAME/PORT come from Host then
-  bool multithread = false;
-  bool multiprocess = false;
+  bool multithread = false;   ///< wsgi.multithread: true for gthread/coro
+  bool multiprocess = false;  ///< wsgi.multiprocess: workers > 1
+  bool sendfile = true;       ///< Config::sendfile(): wsgi.file_wrapper may use send_file()
 };
 
 struct RequestContext {
@@ -40,6 +44,9 @@ struct RequestContext {
   std::string_view url_scheme = "http";
   /// PROXY protocol header of this connection, if one was accepted.
   const core::http::ProxyInfo* proxy = nullptr;
+  /// The client socket, for environ['gunicorn.socket'] (a dup is made only
+  /// when the app touches it); -1 when there is none.
+  int client_fd = -1;
 };
 
 /// Where response bytes go. Called with the GIL released.
@@ -48,6 +55,16 @@ class ResponseSink {
   virtual ~ResponseSink() = default;
   /// Write all of `bytes`; false when the client has gone away.
   virtual bool write(std::string_view bytes) = 0;
+  /// Write what the socket takes right now without waiting; called with the
+  /// GIL held, so a response that fits the socket buffer needs no GIL hand-off
+  /// (with several app threads, each hand-off is a context switch). Returns
+  /// the bytes written; write() gets the rest with the GIL released. Default: 0.
+  virtual std::size_t try_write(std::string_view /*bytes*/) { return 0; }
+  /// Send `count` bytes of file `fd` from `offset` (wsgi.file_wrapper); false
+  /// when the client has gone away or the file is shorter. The default reads
+  /// blocks with pread() and passes them to write(); a socket sink overrides
+  /// it with sendfile(2).
+  virtual bool send_file(int fd, off_t offset, std::size_t count);
 };
 
 enum class CallResult {
@@ -55,6 +72,9 @@ enum class CallResult {
   ClientGone,       ///< the client disconnected; the iterable was closed
   ErrorBeforeHead,  ///< app raised before the head went out: send a 500
   ErrorAfterHead,   ///< app raised after the head went out: close the connection
+  /// A request-level error the bridge answered itself (gunicorn's
+  /// ConfigurationProblem: "500 Bad Request" with its message): close the connection.
+  ErrorResponded,
 };
 
 class WsgiApp {

@@ -1,7 +1,11 @@
 #pragma once
-// Private to python_shim: the Python-visible objects of one request —
-// wsgi.input over the C++ body buffer, and start_response/write.
-#include <pybind11/pybind11.h>
+// Private to python_shim: the Python-visible objects of one request, as
+// C-level types (one allocation each per request, no pybind11 on the hot path):
+//   wsgi.input      InputStream over the C++ body buffer (wsgi_input.cpp)
+//   wsgi.errors     ErrorsStream: raw writes to the error log (wsgi_input.cpp)
+//   start_response  StartResponse, its write() and wsgi.early_hints, driving a
+//                   Responder that frames with core::ResponseFramer
+#include <Python.h>
 
 #include <string>
 
@@ -11,48 +15,67 @@
 
 namespace gpp::py {
 
-/// wsgi.input: reads the body C++ buffered before the app ran.
-class InputStream {
+/// One response in progress: the C++ half of start_response/write. Methods
+/// that run on behalf of Python return false with a Python error set.
+class Responder {
  public:
-  explicit InputStream(const core::RequestBody* body) : body_(body) {}
-  pybind11::bytes read(pybind11::object size);
-  pybind11::bytes readline(pybind11::object size);
-  pybind11::list readlines(pybind11::object hint);
-  pybind11::object next();
-  /// The request is over: later reads return b"".
-  void detach() { body_ = nullptr; }
+  Responder(core::ResponseFramer& framer, ResponseSink& sink, std::string_view method, int version_major,
+            int version_minor)
+      : framer_(framer), sink_(sink), method_(method),
+        http11_(version_major > 1 || (version_major == 1 && version_minor >= 1)) {}
 
- private:
-  std::size_t remaining() const { return body_ ? body_->size() - pos_ : 0; }
-  const core::RequestBody* body_;
-  std::size_t pos_ = 0;
-};
-
-/// start_response and the write() callable it returns.
-class StartResponse {
- public:
-  StartResponse(core::ResponseFramer* framer, ResponseSink* sink) : framer_(framer), sink_(sink) {}
-  pybind11::object call(pybind11::object status, pybind11::object headers, pybind11::object exc_info);
-  void write(pybind11::object data);
-  /// Frame and send `data` (head first if not yet sent). Returns false if the client is gone.
-  bool send(std::string_view data);
-  /// Send the head (if not sent) and the body terminator.
+  /// start_response(status, headers, exc_info=None): PEP 3333 and gunicorn's checks.
+  bool start(PyObject* status, PyObject* headers, PyObject* exc_info);
+  /// write(data) / one item of the response iterable. Headers go out with
+  /// the first non-empty body bytes (PEP 3333). Raises TypeError for non-bytes.
+  bool write(PyObject* data);
+  /// The last item of the body: head + body + terminator in one write.
+  bool write_last(PyObject* data);
+  /// Send the head (if not yet sent) and the body terminator.
   bool finish();
-  void detach() { framer_ = nullptr; sink_ = nullptr; }
+  /// wsgi.file_wrapper with a real fd: sendfile from the current offset
+  /// (gunicorn's Response.sendfile). False with no Python error set when the
+  /// file cannot be sent this way (then iterate it instead).
+  bool send_file(int fd, bool& handled);
+  /// wsgi.early_hints(headers): a 103 response before the final one.
+  bool early_hints(PyObject* headers);
+
+  [[nodiscard]] bool started() const { return framer_.started(); }
+  [[nodiscard]] bool head_sent() const { return framer_.head_sent(); }
   [[nodiscard]] bool client_gone() const { return client_gone_; }
 
  private:
-  bool flush(std::string& out);
-  core::ResponseFramer* framer_;
-  ResponseSink* sink_;
+  bool require_started();
+  bool flush();
+  void body(std::string_view data);
+  core::ResponseFramer& framer_;
+  ResponseSink& sink_;
+  std::string_view method_;
+  bool http11_;
   bool client_gone_ = false;
+  bool warned_no_body_ = false;
   std::string out_;
 };
 
-/// Register the classes in the `_gunicornpp` module (once).
+/// Create the types and the `_gunicornpp` module (once, with the GIL held).
 void register_wsgi_types();
-/// Python type objects for constructing instances from C++.
-pybind11::object make_input(const core::RequestBody* body, InputStream** raw);
-pybind11::object make_start_response(core::ResponseFramer* framer, ResponseSink* sink, StartResponse** raw);
+
+/// New per-request objects (new references). Call the matching *_end when the
+/// request is over: later use from Python raises or reads b"".
+PyObject* new_start_response(Responder* responder);
+void start_response_end(PyObject* obj);
+/// A bound `write` of a StartResponse (what start_response returns).
+PyObject* start_response_write(PyObject* obj);
+/// A bound `early_hints` of a StartResponse (environ['wsgi.early_hints']).
+PyObject* start_response_early_hints(PyObject* obj);
+
+PyObject* new_input(const core::RequestBody* body);
+void input_end(PyObject* obj);
+
+/// The worker's single wsgi.errors object.
+PyObject* new_errors();
+
+/// support.py's FileWrapper class (environ['wsgi.file_wrapper']), borrowed.
+PyObject* file_wrapper_type();
 
 }  // namespace gpp::py

@@ -43,6 +43,10 @@ void Heartbeat::notify() const noexcept {
   ::futimens(fd_.get(), times);
 }
 
+void Heartbeat::chown(unsigned uid, unsigned gid) const noexcept {
+  if (fd_) [[maybe_unused]] int r = ::fchown(fd_.get(), uid, gid);
+}
+
 double Heartbeat::idle_seconds() const noexcept {
   struct stat st{};
   if (!fd_ || ::fstat(fd_.get(), &st) != 0) return 0;

@@ -17,6 +17,8 @@ class Heartbeat {
   /// Seconds since the last notify (arbiter side); 0 on error.
   [[nodiscard]] double idle_seconds() const noexcept;
   [[nodiscard]] int fd() const noexcept { return fd_.get(); }
+  /// Give the file to the user the worker will run as (gunicorn chowns it too).
+  void chown(unsigned uid, unsigned gid) const noexcept;
   void close() noexcept { fd_.reset(); }
 
  private:

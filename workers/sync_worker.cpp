@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "core/unique_fd.hpp"
 #include "python_shim/interpreter.hpp"
 #include "python_shim/wsgi_app.hpp"
+#include "workers/access_log.hpp"
 #include "workers/blocking_io.hpp"
 #include "workers/parser_options.hpp"
 #include "workers/peer.hpp"
@@ -29,6 +31,23 @@ class SocketSink : public py::ResponseSink {
  public:
   SocketSink(int fd, int timeout_ms) : fd_(fd), timeout_ms_(timeout_ms) {}
   bool write(std::string_view bytes) override { return write_all(fd_, bytes, timeout_ms_); }
+  /// wsgi.file_wrapper: sendfile(2), the body never enters Python.
+  bool send_file(int file_fd, off_t offset, std::size_t count) override {
+    while (count > 0) {
+      ssize_t n = ::sendfile(fd_, file_fd, &offset, std::min<std::size_t>(count, 0x3FFFFFFF));
+      if (n > 0) {
+        count -= static_cast<std::size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        pollfd p{fd_, POLLOUT, 0};
+        if (::poll(&p, 1, timeout_ms_) <= 0) return false;
+      } else {
+        return false;  // error, or the file is shorter than promised
+      }
+    }
+    return true;
+  }
 
  private:
   int fd_;
@@ -56,7 +75,7 @@ void handle_connection(SyncState& st, int client_fd, const py::ServerInfo& serve
   std::optional<core::http::ProxyInfo> proxy;
   if (st.proxy_mode != core::http::ProxyMode::Off) {
     bool allowed = peer.unix_socket || st.proxy_allow.allows(peer.addr);
-    if (read_proxy_header(client_fd, st.proxy_mode, allowed, st.io_timeout_ms, req, proxy) != ReadOutcome::Ok)
+    if (read_proxy_header(client_fd, st.proxy_mode, allowed, st.io_timeout_ms, req, proxy, peer.addr) != ReadOutcome::Ok)
       return;
   }
   ReadOutcome outcome = read_request(client_fd, st.parser_options, trusted, st.io_timeout_ms, req);
@@ -70,14 +89,19 @@ void handle_connection(SyncState& st, int client_fd, const py::ServerInfo& serve
   rc.remote_port = peer.port;
   rc.url_scheme = url_scheme_for(req.head, trusted, *st.ctx.cfg);
   rc.proxy = proxy ? &*proxy : nullptr;
+  rc.client_fd = client_fd;
 
   core::ResponseFramer framer;
   framer.reset(req.head.method, req.head.version_major, req.head.version_minor, true);
   SocketSink sink(client_fd, st.io_timeout_ms);
   st.flags.in_request = true;
+  auto start = std::chrono::steady_clock::now();
   py::CallResult result = st.app.call(rc, framer, sink);
   st.flags.in_request = false;
-  if (result == py::CallResult::ErrorBeforeHead)
+  bool failed = result == py::CallResult::ErrorBeforeHead;
+  log_access({.request = &rc, .response = &framer, .error_status = failed ? "500 Internal Server Error" : "",
+              .start = start});
+  if (failed)
     write_all(client_fd, core::http::error_response(500, "Internal Server Error", ""), st.io_timeout_ms);
   ++st.requests;
 }
@@ -111,6 +135,7 @@ int run_sync_worker(WorkerContext& ctx, py::WsgiApp& app, WorkerFlags& flags, in
     s.port = l.port;
     s.unix_socket = l.unix_socket;
     s.multiprocess = multiprocess;
+    s.sendfile = ctx.cfg->sendfile();
     st.servers.push_back(s);
   }
   st.proxy_mode = core::http::proxy_mode_from_string(ctx.cfg->get_string("proxy_protocol"))

@@ -2,15 +2,20 @@
 
 #include <unistd.h>
 
+#include <csignal>
+
 #include "core/log/error_log.hpp"
+#include "python_shim/hooks.hpp"
 #include "python_shim/wsgi_app.hpp"
+#include "workers/reloader.hpp"
 #include "workers/sync_worker.hpp"
+#include "workers/thread_worker.hpp"
 #include "workers/worker_signals.hpp"
 
 namespace gpp::workers {
 
 const std::vector<std::string>& supported_worker_classes() {
-  static const std::vector<std::string> names{"sync"};
+  static const std::vector<std::string> names{"sync", "gthread"};
   return names;
 }
 
@@ -18,8 +23,10 @@ int run_worker(WorkerContext& ctx) {
   // Signals first (as gunicorn's init_process): a TERM that arrives while the
   // app is importing must still stop this worker. The arbiter forked us with
   // every signal blocked; installing the handlers unblocks them.
-  WorkerFlags flags;
+  static WorkerFlags flags;  // static: handlers may still fire after we return
   int wake_fd = install_worker_signals(flags);
+  py::hooks_bind_worker([] { return flags.alive.load(); }, [] { ::kill(::getpid(), SIGTERM); },
+                        [&ctx] { ctx.heartbeat->notify(); });
   py::WsgiApp own_app;
   py::WsgiApp* app = ctx.preloaded_app;
   if (!app || !app->loaded()) {
@@ -33,8 +40,11 @@ int run_worker(WorkerContext& ctx) {
     }
     app = &own_app;
   }
+  if (!py::call_post_worker_init()) return kWorkerBootError;
+  start_reloader(*ctx.cfg, flags);  // --reload: watch the imported modules
   std::string klass = ctx.cfg->worker_class();
   if (klass == "sync") return run_sync_worker(ctx, *app, flags, wake_fd);
+  if (klass == "gthread") return run_thread_worker(ctx, *app, flags, wake_fd);
   core::log::error("Worker class '" + klass + "' is not available yet");
   return kWorkerBootError;
 }

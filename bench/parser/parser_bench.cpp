@@ -19,7 +19,7 @@ using namespace gpp::core::http;
 
 namespace {
 
-// ~400 bytes: what a browser sends for a page.
+// 462 bytes: what a browser sends for an image (picohttpparser's benchmark request).
 const std::string kBrowserGet =
     "GET /wp-content/uploads/2010/03/hello-kitty-darth-vader-pink.jpg HTTP/1.1\r\n"
     "Host: www.kittyhell.com\r\n"
@@ -33,6 +33,7 @@ const std::string kBrowserGet =
     "Connection: keep-alive\r\n"
     "\r\n";
 
+// 1682 bytes: an API client's POST head (bearer token, tracing, cookies).
 std::string make_api_post() {
   std::string s =
       "POST /api/v2/projects/8f14e45f-ceea-467f-a0e6-4b0c9d1e2f3a/items?include=owner,tags&page=3 "

@@ -13,7 +13,12 @@
 
 namespace gpp::core::http {
 
-enum class HeaderMap { Drop, Refuse, Dangerous };
+/// header_map: what to do with a header name containing '_' (gunicorn 22+).
+enum class HeaderMap {
+  Drop,       ///< silently leave it out (default)
+  Refuse,     ///< reject the request: 400 InvalidHeaderName
+  Dangerous,  ///< keep it (pre-22 behaviour; X_Foo and X-Foo then merge in the environ)
+};
 
 /// The settings that change parsing (names as gunicorn's settings).
 struct ParserOptions {
@@ -24,11 +29,17 @@ struct ParserOptions {
   std::size_t limit_request_fields = 100;
   /// Max bytes of one field incl. CRLF and folded lines; 0 means 8190 (gunicorn).
   std::size_t limit_request_field_size = 8190;
+  /// Allow lower-case methods, '#', and lengths outside 3..20 (still a token).
   bool permit_unconventional_http_method = false;
+  /// Allow any HTTP/d.d version, not only HTTP/1.0 and HTTP/1.1.
   bool permit_unconventional_http_version = false;
+  /// Upper-case the method (stored in RequestHead::storage).
   bool casefold_http_method = false;
+  /// Join obs-fold continuation lines with a space instead of rejecting them.
   bool permit_obsolete_folding = false;
+  /// Drop SP/HTAB between a header name and its colon instead of rejecting it.
   bool strip_header_spaces = false;
+  /// Names containing '_' (see HeaderMap).
   HeaderMap header_map = HeaderMap::Drop;
   /// Upper-case names (e.g. "SCRIPT_NAME") a trusted peer may send with '_'.
   std::vector<std::string> forwarder_headers{"SCRIPT_NAME", "PATH_INFO"};

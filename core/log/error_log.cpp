@@ -1,5 +1,8 @@
 #include "core/log/error_log.hpp"
 
+#include "core/log/access_log.hpp"
+#include "core/log/statsd.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -16,6 +19,9 @@ struct Sink {
   std::string path = "-";
   int fd = STDERR_FILENO;
   std::atomic<int> level{static_cast<int>(Level::Info)};
+  bool capture = false;           ///< capture_output: fds 1 and 2 follow the file
+  void (*reopen_hook)() = nullptr;
+  std::atomic<void (*)(Level, std::string_view)> forwarder{nullptr};
 };
 
 Sink& sink() {
@@ -68,20 +74,48 @@ bool configure(const std::string& path, Level lvl) {
 
 void reopen() {
   Sink& s = sink();
+  void (*hook)() = nullptr;
+  {
+    std::lock_guard lock(s.mutex);
+    hook = s.reopen_hook;
+    if (s.fd != STDERR_FILENO) {
+      int fd = open_log(s.path);
+      if (fd >= 0) {
+        ::close(s.fd);
+        s.fd = fd;
+        if (s.capture) {
+          ::dup2(fd, STDOUT_FILENO);
+          ::dup2(fd, STDERR_FILENO);
+        }
+      }
+    }
+  }
+  access::reopen();
+  if (hook) hook();
+}
+
+void capture_output() {
+  Sink& s = sink();
   std::lock_guard lock(s.mutex);
   if (s.fd == STDERR_FILENO) return;
-  int fd = open_log(s.path);
-  if (fd < 0) return;
-  ::close(s.fd);
-  s.fd = fd;
+  s.capture = true;
+  ::dup2(s.fd, STDOUT_FILENO);
+  ::dup2(s.fd, STDERR_FILENO);
+}
+
+void on_reopen(void (*hook)()) {
+  Sink& s = sink();
+  std::lock_guard lock(s.mutex);
+  s.reopen_hook = hook;
 }
 
 Level level() noexcept { return static_cast<Level>(sink().level.load()); }
 bool enabled(Level lvl) noexcept { return static_cast<int>(lvl) >= sink().level.load(); }
 int fd() noexcept { return sink().fd; }
 
-void write(Level lvl, std::string_view message) {
-  if (!enabled(lvl)) return;
+namespace {
+
+void write_line(Level lvl, std::string_view message) {
   char stamp[64];
   std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -97,6 +131,32 @@ void write(Level lvl, std::string_view message) {
   line += "] ";
   line += message;
   line += '\n';
+  write_raw(line);
+}
+
+}  // namespace
+
+void write(Level lvl, std::string_view message) {
+  if (lvl >= Level::Warning && statsd::enabled()) {
+    statsd::increment(lvl == Level::Warning ? "gunicorn.log.warning"
+                      : lvl == Level::Error ? "gunicorn.log.error"
+                                            : "gunicorn.log.critical");
+  }
+  if (!enabled(lvl)) return;
+  if (auto fn = sink().forwarder.load()) fn(lvl, message);
+  else write_line(lvl, message);
+}
+
+void set_forwarder(void (*fn)(Level, std::string_view)) { sink().forwarder = fn; }
+
+void exception(std::string_view message) {
+  statsd::increment("gunicorn.log.exception");
+  if (!enabled(Level::Error)) return;
+  if (auto fn = sink().forwarder.load()) fn(Level::Error, message);
+  else write_line(Level::Error, message);
+}
+
+void write_raw(std::string_view line) {
   Sink& s = sink();
   std::lock_guard lock(s.mutex);
   const char* p = line.data();

@@ -207,7 +207,7 @@ def test_app_exception_is_500_and_worker_lives():
         assert b"Internal Server Error" in body
         assert get(srv.port, "/pid")[1] == pid_before
         log = srv.log_text()
-        assert "Error handling request /error" in log
+        assert "Error handling request GET /error" in log  # gunicorn 26.1: method and URI
         assert "RuntimeError: boom from the test app" in log and "Traceback" in log
 
 

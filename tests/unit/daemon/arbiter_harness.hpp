@@ -62,6 +62,8 @@ inline Lines describe(const std::vector<Action>& actions) {
             } else {
               lines.push_back("hook " + a.name);
             }
+          } else if constexpr (std::is_same_v<T, RemovePidfile>) {
+            lines.push_back("remove pidfile");
           } else if constexpr (std::is_same_v<T, Exit>) {
             lines.push_back("exit " + std::to_string(a.code));
           }

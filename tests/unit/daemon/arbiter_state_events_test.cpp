@@ -70,7 +70,7 @@ TEST_CASE("exit code 3 halts: stop the other workers, then exit 3", "[arbiter][c
   CHECK(h.tick().empty());  // no replacement
   CHECK(h.exited(1001, 0) == Lines{"hook child_exit pid=1001"});
   CHECK(h.exited(1003, 0) == Lines{"hook child_exit pid=1003", "error: Shutting down: Master",
-                                   "error: Reason: Worker failed to boot.", "hook on_exit", "exit 3"});
+                                   "error: Reason: Worker failed to boot.", "remove pidfile", "hook on_exit", "exit 3"});
   CHECK(h.state.phase == Phase::Halted);
 }
 
@@ -81,13 +81,13 @@ TEST_CASE("exit code 4 halts with App failed to load.", "[arbiter][child][halt]"
     CHECK(h.exited(1002, 4) == Lines{"error: Worker (pid:1002) exited with code 4."});
     CHECK(h.killed(1003, SIGTERM) == Lines{"info: Worker (pid:1003) was sent SIGTERM!", "hook child_exit pid=1003",
                                            "error: Shutting down: Master", "error: Reason: App failed to load.",
-                                           "hook on_exit", "exit 4"});
+                                           "remove pidfile", "hook on_exit", "exit 4"});
   }
   SECTION("the only worker") {
     Harness h = booted(1);
     CHECK(h.exited(1001, 4) == Lines{"error: Worker (pid:1001) exited with code 4.",
                                      "close listeners unlink=true", "error: Shutting down: Master",
-                                     "error: Reason: App failed to load.", "hook on_exit", "exit 4"});
+                                     "error: Reason: App failed to load.", "remove pidfile", "hook on_exit", "exit 4"});
   }
 }
 
@@ -96,7 +96,7 @@ TEST_CASE("exit code 3 during a TERM stop keeps exit status 0", "[arbiter][child
   h.signal(Sig::TERM);
   CHECK(h.exited(1001, 3) == Lines{"error: Worker (pid:1001) exited with code 3."});
   CHECK(h.exited(1002, 0) ==
-        Lines{"hook child_exit pid=1002", "info: Shutting down: Master", "hook on_exit", "exit 0"});
+        Lines{"hook child_exit pid=1002", "info: Shutting down: Master", "remove pidfile", "hook on_exit", "exit 0"});
 }
 
 TEST_CASE("INT escalates a halt's graceful stop too", "[arbiter][child][halt][escalation]") {
@@ -104,7 +104,7 @@ TEST_CASE("INT escalates a halt's graceful stop too", "[arbiter][child][halt][es
   h.exited(1001, 3);
   CHECK(h.signal(Sig::INT) == Lines{"info: Quick shutdown requested", "kill 1002 SIGQUIT"});
   CHECK(h.exited(1002, 0) == Lines{"hook child_exit pid=1002", "error: Shutting down: Master",
-                                   "error: Reason: Worker failed to boot.", "hook on_exit", "exit 3"});
+                                   "error: Reason: Worker failed to boot.", "remove pidfile", "hook on_exit", "exit 3"});
 }
 
 TEST_CASE("Tick murders timed-out workers: SIGABRT, then SIGKILL", "[arbiter][tick][timeout]") {
@@ -164,7 +164,7 @@ TEST_CASE("stop deadline: SIGKILL to the survivors on every tick", "[arbiter][ti
   CHECK(h.tick() == Lines{"kill 1002 SIGKILL"});
   CHECK(h.killed(1002, SIGKILL) ==
         Lines{"error: Worker (pid:1002) was sent SIGKILL! Perhaps out of memory?", "hook child_exit pid=1002",
-              "info: Shutting down: Master", "hook on_exit", "exit 0"});
+              "info: Shutting down: Master", "remove pidfile", "hook on_exit", "exit 0"});
 }
 
 TEST_CASE("stop deadline: a worker that survives SIGKILL does not hang the exit", "[arbiter][tick][deadline]") {
@@ -178,7 +178,7 @@ TEST_CASE("stop deadline: a worker that survives SIGKILL does not hang the exit"
   CHECK(h.tick() == Lines{"kill 1001 SIGKILL"});
   h.advance(0.1);
   CHECK(h.tick() == Lines{"kill 1001 SIGKILL", "warning: 1 worker(s) still alive after SIGKILL, exiting anyway",
-                          "info: Shutting down: Master", "hook on_exit", "exit 0"});
+                          "info: Shutting down: Master", "remove pidfile", "hook on_exit", "exit 0"});
 }
 
 TEST_CASE("a worker forked after the stop began is stopped too", "[arbiter][spawned][stopping]") {
@@ -191,7 +191,7 @@ TEST_CASE("a worker forked after the stop began is stopped too", "[arbiter][spaw
   CHECK(h.exited(1001, 0) == Lines{"hook child_exit pid=1001"});  // still waiting for the fork
   CHECK(h.feed(Spawned{1002, 2}) == Lines{"kill 1002 SIGTERM"});
   CHECK(h.exited(1002, 0) ==
-        Lines{"hook child_exit pid=1002", "info: Shutting down: Master", "hook on_exit", "exit 0"});
+        Lines{"hook child_exit pid=1002", "info: Shutting down: Master", "remove pidfile", "hook on_exit", "exit 0"});
 }
 
 TEST_CASE("ReloadDone while stopping is ignored", "[arbiter][reload][stopping]") {

@@ -48,7 +48,7 @@ TEST_CASE("TERM: graceful stop, workers not replaced, exit 0", "[arbiter][signal
   CHECK(h.tick().empty());
   CHECK(h.killed(1002, SIGTERM) == Lines{"info: Worker (pid:1002) was sent SIGTERM!",
                                          "hook child_exit pid=1002", "info: Shutting down: Master",
-                                         "hook on_exit", "exit 0"});
+                                         "remove pidfile", "hook on_exit", "exit 0"});
   CHECK(h.state.phase == Phase::Halted);
 }
 
@@ -57,7 +57,7 @@ TEST_CASE("TERM with no worker left exits at once; unlink follows the setting", 
   h.state.settings.unlink_listeners = false;
   h.boot();
   CHECK(h.signal(Sig::TERM) == Lines{"info: Handling signal: term", "close listeners unlink=false",
-                                     "info: Shutting down: Master", "hook on_exit", "exit 0"});
+                                     "info: Shutting down: Master", "remove pidfile", "hook on_exit", "exit 0"});
 }
 
 TEST_CASE("INT and QUIT: quick stop with SIGQUIT and the graceful deadline", "[arbiter][signal][int][quit]") {
@@ -74,7 +74,7 @@ TEST_CASE("INT and QUIT: quick stop with SIGQUIT and the graceful deadline", "[a
     CHECK(h.signal(Sig::INT).empty());
     CHECK(h.exited(1001, 0) == Lines{"hook child_exit pid=1001"});
     CHECK(h.exited(1002, 0) == Lines{"hook child_exit pid=1002", "info: Shutting down: Master",
-                                     "hook on_exit", "exit 0"});
+                                     "remove pidfile", "hook on_exit", "exit 0"});
   }
 }
 

@@ -1,0 +1,54 @@
+#pragma once
+// The shared Asio connection engine (DESIGN.md "Worker classes"): one I/O
+// thread owns accept, reads, parsing, body buffering, 100-continue, error
+// pages, keep-alive (with the `keepalive` idle timeout), pipelining,
+// worker_connections back-pressure, signals, heartbeat and graceful drain.
+// Each connection is a C++20 coroutine; an idle keep-alive connection holds
+// no read buffer (a few hundred bytes of state). Complete requests go to an
+// AppRunner. The I/O thread never holds the GIL.
+#include <cstddef>
+#include <memory>
+
+#include "workers/engine/app_runner.hpp"
+#include "workers/worker.hpp"
+#include "workers/worker_signals.hpp"
+
+namespace gpp::workers::engine {
+
+struct EngineOptions {
+  bool multithread = false;  ///< wsgi.multithread
+  /// Keep-alive connections beyond this many idle ones get Connection: close
+  /// (gunicorn's worker_connections - threads).
+  std::size_t max_keepalived = 0;
+};
+
+struct EngineState;  // engine_state.hpp
+
+class Engine {
+ public:
+  /// Reads the settings (keepalive, worker_connections, timeout, graceful_timeout,
+  /// max_requests, proxy_protocol ...) from ctx.cfg. Call after the app loaded.
+  Engine(WorkerContext& ctx, WorkerFlags& flags, int wake_fd, const EngineOptions& opts);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  /// Serve until stopped (TERM, QUIT/INT, max_requests, recycle(), parent gone)
+  /// and drained (or graceful_timeout passed). Returns how many requests were
+  /// still inside the app when it gave up waiting (0 after a clean drain).
+  std::size_t run(AppRunner& runner);
+
+  /// The runner is done with `ex` (thread-safe; see AppRunner::start).
+  void finished(Exchange& ex);
+  /// Stop gracefully: no more accepts, idle connections closed, requests in
+  /// flight finish (with Connection: close). Thread-safe.
+  void recycle();
+
+ private:
+  std::unique_ptr<EngineState> state_;
+};
+
+/// Raise RLIMIT_NOFILE's soft limit to the hard limit (many connections need fds).
+void raise_fd_limit() noexcept;
+
+}  // namespace gpp::workers::engine

@@ -1,0 +1,253 @@
+#include "workers/thread_worker.hpp"
+
+#include <poll.h>
+#include <pthread.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/http/response.hpp"
+#include "core/log/error_log.hpp"
+#include "python_shim/interpreter.hpp"
+#include "python_shim/threads.hpp"
+#include "python_shim/wsgi_app.hpp"
+#include "workers/access_log.hpp"
+#include "workers/blocking_io.hpp"
+#include "workers/engine/engine.hpp"
+
+namespace gpp::workers {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+long long now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+}
+
+/// The app thread writes the response itself: the socket is non-blocking and
+/// each wait is a poll() bounded by `timeout`, so no hand-off to the I/O
+/// thread per write (measured faster than posting writes; docs/benchmarks.md).
+class BlockingSink : public py::ResponseSink {
+ public:
+  BlockingSink(int fd, int timeout_ms) : fd_(fd), timeout_ms_(timeout_ms) {}
+  bool write(std::string_view bytes) override { return write_all(fd_, bytes, timeout_ms_); }
+  std::size_t try_write(std::string_view bytes) override {
+    ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
+  }
+  /// wsgi.file_wrapper: sendfile(2), the body never enters Python.
+  bool send_file(int file_fd, off_t offset, std::size_t count) override {
+    while (count > 0) {
+      ssize_t n = ::sendfile(fd_, file_fd, &offset, std::min<std::size_t>(count, 0x3FFFFFFF));
+      if (n > 0) {
+        count -= static_cast<std::size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        pollfd p{fd_, POLLOUT, 0};
+        if (::poll(&p, 1, timeout_ms_) <= 0) return false;
+      } else {
+        return false;  // error, or the file is shorter than promised
+      }
+    }
+    return true;
+  }
+
+ private:
+  int fd_;
+  int timeout_ms_;
+};
+
+/// What one pool thread is doing, for request_timeout.
+struct Slot {
+  std::atomic<long long> started_ns{0};  ///< 0 = idle
+  std::atomic<bool> reported{false};
+  unsigned long ident = 0;               ///< Python thread id, set once at start
+  std::mutex mutex;
+  std::string what;                      ///< "GET /path" of the running request
+};
+
+class ThreadPool final : public engine::AppRunner {
+ public:
+  ThreadPool(py::WsgiApp& app, engine::Engine& eng, std::size_t threads, double request_timeout)
+      : app_(app), engine_(eng), slots_(threads), timeout_ns_(static_cast<long long>(request_timeout * 1e9)) {
+    // Signals go to the I/O thread: pool threads start with all of them blocked.
+    sigset_t all, old;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &old);
+    for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this, i] { thread_main(slots_[i]); });
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  }
+
+  void start(engine::Exchange& ex) override {
+    busy_.fetch_add(1, std::memory_order_relaxed);
+    bool wake;
+    {
+      std::lock_guard lock(mutex_);
+      queue_.push_back(&ex);
+      wake = idle_ > 0;
+    }
+    if (wake) cv_.notify_one();
+  }
+
+  [[nodiscard]] std::size_t busy() const noexcept override { return busy_.load(); }
+
+  void tick() override {
+    if (timeout_ns_ <= 0) return;
+    long long now = now_ns();
+    for (Slot& s : slots_) {
+      long long started = s.started_ns.load();
+      if (started == 0 || now - started < timeout_ns_ || s.reported.exchange(true)) continue;
+      std::string what;
+      {
+        std::lock_guard lock(s.mutex);
+        what = s.what;
+      }
+      report_timeout(s.ident, what, static_cast<double>(timeout_ns_) / 1e9);
+      engine_.recycle();
+    }
+  }
+
+  /// Stop the threads. Joins them when none is busy; otherwise detaches them
+  /// (a stuck request) and returns false: the caller must then leak what they use.
+  bool shutdown() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    bool clean = busy_.load() == 0;
+    for (auto& t : threads_) {
+      if (clean) t.join();
+      else t.detach();
+    }
+    threads_.clear();
+    return clean;
+  }
+
+ private:
+  static void report_timeout(unsigned long ident, const std::string& what, double limit) {
+    std::string head = "Request exceeded request_timeout (" + std::to_string(static_cast<long>(limit)) +
+                       "s) in worker (pid:" + std::to_string(::getpid()) + "): " + what +
+                       "; recycling the worker";
+    // Formatting the stack takes the GIL: never on the I/O thread.
+    std::thread([ident, head] {
+      std::string stack = py::format_thread_stack(ident);
+      core::log::error(head + (stack.empty() ? std::string() : "\n" + stack));
+    }).detach();
+  }
+
+  /// Next queued request, or nullptr (without waiting).
+  engine::Exchange* try_pop() {
+    std::lock_guard lock(mutex_);
+    if (queue_.empty()) return nullptr;
+    engine::Exchange* ex = queue_.front();
+    queue_.pop_front();
+    return ex;
+  }
+
+  void thread_main(Slot& slot) {
+    py::PythonThread python;
+    slot.ident = py::current_thread_ident();
+    for (;;) {
+      engine::Exchange* ex;
+      {
+        std::unique_lock lock(mutex_);
+        ++idle_;
+        cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+        --idle_;
+        if (queue_.empty()) return;
+        ex = queue_.front();
+        queue_.pop_front();
+      }
+      // Run what is queued in one GIL hold: a GIL hand-off per request would
+      // cost a context switch each (the app still yields it when it blocks).
+      py::GilHold gil;
+      do {
+        run(*ex, slot);
+      } while ((ex = try_pop()) != nullptr);
+    }
+  }
+
+  void run(engine::Exchange& ex, Slot& slot) {
+    if (timeout_ns_ > 0) {
+      {
+        std::lock_guard lock(slot.mutex);
+        slot.what.assign(ex.request.head->method);
+        slot.what += ' ';
+        slot.what.append(ex.request.head->target);
+      }
+      slot.reported = false;
+      slot.started_ns = now_ns();
+    }
+    BlockingSink sink(ex.fd, ex.io_timeout_ms);
+    auto start = Clock::now();
+    ex.result = app_.call(ex.request, ex.framer, sink);
+    bool failed = ex.result == py::CallResult::ErrorBeforeHead;
+    log_access({.request = &ex.request, .response = &ex.framer,
+                .error_status = failed ? "500 Internal Server Error" : "", .start = start});
+    if (failed) {
+      py::GilRelease nogil;
+      write_all(ex.fd, core::http::error_response(500, "Internal Server Error", ""), ex.io_timeout_ms);
+    }
+    slot.started_ns = 0;
+    busy_.fetch_sub(1, std::memory_order_relaxed);
+    engine_.finished(ex);
+  }
+
+  py::WsgiApp& app_;
+  engine::Engine& engine_;
+  std::vector<Slot> slots_;
+  long long timeout_ns_;
+  std::vector<std::thread> threads_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<engine::Exchange*> queue_;
+  bool stop_ = false;
+  std::size_t idle_ = 0;  ///< threads waiting in cv_ (guarded by mutex_)
+  std::atomic<std::size_t> busy_{0};
+};
+
+}  // namespace
+
+int run_thread_worker(WorkerContext& ctx, py::WsgiApp& app, WorkerFlags& flags, int wake_fd) {
+  engine::raise_fd_limit();
+  const config::Config& cfg = *ctx.cfg;
+  auto threads = static_cast<std::size_t>(std::max<long>(1, cfg.get_int("threads")));
+  auto connections = static_cast<std::size_t>(std::max<long>(1, cfg.get_int("worker_connections")));
+  engine::EngineOptions opts;
+  opts.multithread = true;  // gunicorn's gthread sets it whatever --threads is
+  opts.max_keepalived = connections > threads ? connections - threads : 0;
+  if (opts.max_keepalived == 0 && cfg.get_double("keepalive") > 0)
+    core::log::warning("No keepalived connections can be handled. Check the number of worker connections and threads.");
+
+  py::GilRelease nogil;  // the pool threads take the GIL per request
+  // Both are leaked when a stuck request outlives the drain: its thread still
+  // points into them while the process exits.
+  auto* eng = new engine::Engine(ctx, flags, wake_fd, opts);
+  auto* pool = new ThreadPool(app, *eng, threads, cfg.get_double("request_timeout"));
+  std::size_t still_running = eng->run(*pool);
+  if (still_running == 0 && pool->shutdown()) {
+    delete pool;
+    delete eng;
+    return 0;
+  }
+  if (!flags.quick_exit)
+    core::log::warning("Worker exiting with " + std::to_string(still_running) +
+                       " request(s) still running after graceful_timeout");
+  pool->shutdown();
+  return 0;
+}
+
+}  // namespace gpp::workers
