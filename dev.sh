@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 PACKAGES=(
   g++ cmake make pkg-config curl git
   libboost-all-dev libtomlplusplus-dev pybind11-dev catch2
-  python3-dev python3-pytest python3-flask python3-django python3-gevent
+  python3-dev python3-pytest python3-flask python3-django python3-gevent python3-pastedeploy
   libsystemd-dev libbenchmark-dev clang libclang-rt-14-dev
   gunicorn wrk
 )

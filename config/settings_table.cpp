@@ -589,7 +589,7 @@ std::vector<SettingSpec> build_table() {
      .validator = &v::string,
      .default_value = none(),
      .doc = "Load a PasteDeploy config file. The argument may contain a `#` symbol followed by the name of an app section from the config file, e.g. `production.ini#admin`.",
-     .support = kNotYet},
+     .support = kImplemented},
     {.name = "on_starting",
      .section = "Server Hooks",
      .validator = &v::callable,

@@ -29,7 +29,21 @@ def _called_with_wrong_args(f):
         del tb
 
 
+def load_paste_app(uri):
+    """--paste/--paster: a PasteDeploy ini, optionally "file.ini#section"
+    (gunicorn's pasterapp.get_wsgi_app)."""
+    try:
+        from paste.deploy import loadapp
+    except ImportError:
+        raise AppImportError("--paste needs PasteDeploy (Debian: python3-pastedeploy)")
+    path, _, section = uri.partition("#")
+    return loadapp("config:" + path, name=section or None, relative_to=os.getcwd())
+
+
 def import_app(uri):
+    # config/merge.cpp turns --paste into an absolute ini path; module names never are.
+    if os.path.isabs(uri.partition("#")[0]) and os.path.isfile(uri.partition("#")[0]):
+        return load_paste_app(uri)
     module, _, obj = uri.partition(":")
     if not obj:
         obj = "application"
