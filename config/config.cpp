@@ -122,8 +122,14 @@ std::string Config::worker_class() const {
   const Value& v = get("worker_class");
   if (const auto* c = std::get_if<Callable>(&v)) return c->repr;
   std::string uri = get_string("worker_class");
+  if (uri.starts_with("egg:gunicorn#")) uri = uri.substr(13);
   const bool is_sync = uri == "sync" || (uri.size() >= 10 && uri.ends_with("SyncWorker"));
-  if (is_sync && get_int("threads") > 1) return "gthread";
+  if (is_sync) return get_int("threads") > 1 ? "gthread" : "sync";
+  if (uri == "gunicorn.workers.gthread.ThreadWorker") return "gthread";
+  // gunicorn's gevent classes run on the coro worker (drop-in configs).
+  if (uri == "gevent" || uri == "gevent_wsgi" || uri == "gevent_pywsgi" ||
+      uri == "gunicorn.workers.ggevent.GeventWorker" || uri == "gunicorn.workers.ggevent.GeventPyWSGIWorker")
+    return "coro";
   return uri;
 }
 

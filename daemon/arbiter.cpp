@@ -30,6 +30,8 @@ ArbiterSettings settings_from(const config::Config& cfg) {
 Arbiter::Arbiter(ArbiterSetup setup) : impl_(std::make_unique<Impl>()) {
   impl_->setup = std::move(setup);
   impl_->state.settings = settings_from(impl_->setup.cfg);
+  impl_->state.master_pid = impl_->setup.master_pid;
+  if (impl_->state.master_pid != 0) impl_->state.master_name = "Master.2";
 }
 
 Arbiter::~Arbiter() = default;
@@ -46,7 +48,9 @@ void Arbiter::Impl::publish_server() {
   py::hooks_update_server(view);
 }
 
-void Arbiter::Impl::master_title() { set_proc_title("master [" + cfg().proc_name() + "]"); }
+void Arbiter::Impl::master_title() {
+  set_proc_title("master [" + cfg().proc_name() + (state.master_pid != 0 ? ".2" : "") + "]");
+}
 
 void Arbiter::Impl::execute(std::vector<Action> actions) {
   for (auto& action : actions) {
@@ -80,6 +84,10 @@ void Arbiter::Impl::execute(std::vector<Action> actions) {
           } else if constexpr (std::is_same_v<T, Exit>) {
             exit_code = a.code;
             io.stop();
+          } else if constexpr (std::is_same_v<T, Reexec>) {
+            reexec();
+          } else if constexpr (std::is_same_v<T, Promote>) {
+            promote();
           }
         },
         action);
@@ -141,6 +149,7 @@ void Arbiter::Impl::arm_timer() {
     reap();  // a SIGCHLD coalesced with another is still reaped within a tick
     if (exit_code) return;
     Tick tick;
+    tick.ppid = ::getppid();
     for (const auto& [pid, hb] : heartbeats) tick.idle_s[pid] = hb.idle_seconds();
     feed(tick);
     if (!exit_code) arm_timer();
@@ -162,7 +171,7 @@ int Arbiter::run() {
     py::GilRelease nogil;
     im.io.run();
   }
-  close_listeners(im.setup.listeners, im.state.settings.unlink_listeners);
+  close_listeners(im.setup.listeners, unlink_on_stop(im.state));
   im.setup.pidfile.unlink();
   return im.exit_code.value_or(0);
 }

@@ -25,6 +25,10 @@ struct ArbiterSetup {
   py::WsgiApp* preloaded_app = nullptr;        ///< --preload
   Pidfile pidfile;                             ///< created already (or none)
   EnvSnapshot env_orig;                        ///< the environment at start (raw_env undo on HUP)
+  std::vector<std::string> argv;               ///< the command line (USR2 execs it again)
+  std::string start_cwd;                       ///< the directory at start (argv[0] may be relative)
+  bool socket_activated = false;               ///< listeners came from LISTEN_FDS
+  pid_t master_pid = 0;                        ///< GUNICORN_PID: the old master (re-exec'd, "Master.2")
 };
 
 class Arbiter {

@@ -34,6 +34,13 @@ struct Arbiter::Impl {
   void spawn(int age);
   [[noreturn]] void run_child(int age);
 
+  // arbiter_reexec.cpp
+  /// USR2: fork and exec a new master; feeds ReexecStarted.
+  void reexec();
+  [[noreturn]] void exec_new_master(pid_t old_master);
+  /// The old master is gone: take over the pidfile, title, MAINPID.
+  void promote();
+
   // arbiter_reload.cpp
   /// HUP: re-read the configuration, re-bind when `bind` changed, feed ReloadDone.
   void reload();

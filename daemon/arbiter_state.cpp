@@ -80,6 +80,10 @@ int raw_status(const ChildExited& child) {
 }
 
 void on_child_exited(ArbiterState& state, const ChildExited& child, TimePoint now, Actions& out) {
+  if (child.pid == state.reexec_pid && state.reexec_pid != 0) {
+    state.reexec_pid = 0;  // the new master is gone: USR2 works again (gunicorn: silent)
+    return;
+  }
   auto it = state.workers.find(child.pid);
   if (it == state.workers.end()) {
     // Not ours (e.g. an orphan reparented to us as PID 1): reap silently.
@@ -125,8 +129,18 @@ void on_spawned(ArbiterState& state, const Spawned& spawned, TimePoint now, Acti
   }
 }
 
+/// gunicorn's maybe_promote_master: the old master is gone when our parent changed.
+void maybe_promote(ArbiterState& state, const Tick& tick, Actions& out) {
+  if (state.master_pid == 0 || tick.ppid == 0 || tick.ppid == state.master_pid) return;
+  log(out, LogLevel::Info, "Master has been promoted.");
+  state.master_name = "Master";
+  state.master_pid = 0;
+  detail::emit(out, Promote{});
+}
+
 void on_tick(ArbiterState& state, const Tick& tick, TimePoint now, Actions& out) {
   if (state.phase == Phase::Running) {
+    maybe_promote(state, tick, out);
     murder_workers(state, tick, out);
     detail::manage_workers(state, out);
     return;
@@ -185,7 +199,7 @@ void begin_stop(ArbiterState& state, bool graceful, TimePoint now, Actions& out)
   state.stop_deadline =
       now + std::chrono::duration_cast<Clock::duration>(
                 std::chrono::duration<double>(std::max(state.settings.graceful_timeout_s, 0.0)));
-  detail::emit(out, CloseListeners{state.settings.unlink_listeners});
+  detail::emit(out, CloseListeners{unlink_on_stop(state)});
   kill_workers(state, graceful ? SIGTERM : SIGQUIT, out);
   finish_if_done(state, now, out);
 }
@@ -233,6 +247,8 @@ std::vector<Action> step(ArbiterState& state, const Event& event, TimePoint now)
           on_tick(state, ev, now, out);
         } else if constexpr (std::is_same_v<T, ReloadDone>) {
           if (state.phase == Phase::Running) detail::on_reload_done(state, ev, out);
+        } else if constexpr (std::is_same_v<T, ReexecStarted>) {
+          state.reexec_pid = ev.pid;
         }
       },
       event);

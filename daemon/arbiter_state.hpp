@@ -52,11 +52,14 @@ struct Spawned { pid_t pid; int age; };
 /// worker is no longer counted as pending; the next Tick spawns it again.
 struct SpawnFailed { int age; };
 /// Periodic (about once a second). `idle_s[pid]` = seconds since that worker's
-/// last heartbeat; workers absent from the map are treated as fresh.
-struct Tick { std::map<pid_t, double> idle_s; };
+/// last heartbeat; workers absent from the map are treated as fresh. `ppid` is
+/// getppid() (0: not checked); a re-exec'd master compares it with master_pid.
+struct Tick { std::map<pid_t, double> idle_s; pid_t ppid = 0; };
 /// The shell ran a ReloadConfig action. ok=false keeps the old settings.
 struct ReloadDone { bool ok; ArbiterSettings settings; };
-using Event = std::variant<SignalEvent, ChildExited, Spawned, Tick, ReloadDone, SpawnFailed>;
+/// The shell forked the re-exec child of a Reexec action (not sent when fork failed).
+struct ReexecStarted { pid_t pid; };
+using Event = std::variant<SignalEvent, ChildExited, Spawned, Tick, ReloadDone, SpawnFailed, ReexecStarted>;
 
 // ---- actions ----
 enum class LogLevel { Debug, Info, Warning, Error, Critical };
@@ -70,8 +73,14 @@ struct CloseListeners { bool unlink; };   ///< unlink unix socket files when tru
 struct CallHook { std::string name; pid_t pid = 0; int new_value = 0; int old_value = 0; };
 struct RemovePidfile {};                  ///< halt(): before on_exit, as gunicorn
 struct Exit { int code; };                ///< after on_exit
-using Action =
-    std::variant<Log, Spawn, Kill, ReloadConfig, ReopenLogs, CloseListeners, RemovePidfile, CallHook, Exit>;
+/// USR2: fork; the child runs pre_exec and execs this binary with the listener
+/// fds (GUNICORN_FD / LISTEN_FDS) and GUNICORN_PID; then feed ReexecStarted.
+struct Reexec {};
+/// This re-exec'd master's parent is gone: rename `<pidfile>.2` to `<pidfile>`,
+/// drop GUNICORN_PID, process title without ".2", sd_notify MAINPID.
+struct Promote {};
+using Action = std::variant<Log, Spawn, Kill, ReloadConfig, ReopenLogs, CloseListeners, RemovePidfile, CallHook,
+                            Exit, Reexec, Promote>;
 
 enum class Phase { Running, Stopping, Halted };
 
@@ -87,7 +96,15 @@ struct ArbiterState {
   std::map<pid_t, WorkerInfo> workers;
   std::string master_name = "Master"; ///< for "Hang up: Master" / "Shutting down: Master"
   int last_logged_worker_count = -1;  ///< manage_workers logs "N workers" (debug) on change
+  pid_t reexec_pid = 0;  ///< the USR2 child (a new master) while it lives
+  pid_t master_pid = 0;  ///< GUNICORN_PID: the old master, until promotion ("Master.2")
 };
+
+/// Unlink unix socket files on stop: settings allow it and no re-exec relation
+/// (the other master still serves on them), as gunicorn's stop().
+[[nodiscard]] inline bool unlink_on_stop(const ArbiterState& state) {
+  return state.settings.unlink_listeners && state.reexec_pid == 0 && state.master_pid == 0;
+}
 
 /// Advance the state machine by one event.
 std::vector<Action> step(ArbiterState& state, const Event& event, TimePoint now);

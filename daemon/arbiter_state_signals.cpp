@@ -68,7 +68,14 @@ void on_signal_running(ArbiterState& state, Sig sig, TimePoint now, Actions& out
       detail::kill_workers(state, SIGUSR1, out);
       break;
     case Sig::USR2:
-      log(out, LogLevel::Warning, "USR2 signal ignored. Re-exec is not supported yet.");
+      // gunicorn's reexec(): one new master at a time, and not from an unpromoted one.
+      if (state.reexec_pid != 0) {
+        log(out, LogLevel::Warning, "USR2 signal ignored. Child exists.");
+      } else if (state.master_pid != 0) {
+        log(out, LogLevel::Warning, "USR2 signal ignored. Parent exists.");
+      } else {
+        detail::emit(out, Reexec{});
+      }
       break;
     case Sig::WINCH:
       if (state.settings.daemon) {

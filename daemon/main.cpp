@@ -3,6 +3,7 @@
 // bind failure, 3/4 worker boot / app load failures).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -29,6 +30,31 @@ using namespace gpp;
 
 /// The environment before raw_env (gunicorn's cfg.env_orig; HUP restores it).
 daemon::EnvSnapshot g_env_orig;
+/// The command line and directory at start (USR2 execs them again).
+std::vector<std::string> g_argv;
+std::string g_start_cwd;
+
+/// USR2's new master: the old master's pid (GUNICORN_PID), or 0.
+pid_t reexec_parent() {
+  const char* pid = std::getenv("GUNICORN_PID");
+  return pid ? static_cast<pid_t>(std::atol(pid)) : 0;
+}
+
+/// The listener fds the old master handed over in GUNICORN_FD (then unset).
+std::vector<int> gunicorn_fds() {
+  std::vector<int> fds;
+  const char* text = std::getenv("GUNICORN_FD");
+  if (!text) return fds;
+  std::string s = text;
+  for (std::size_t pos = 0; pos <= s.size();) {
+    std::size_t comma = s.find(',', pos);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > pos) fds.push_back(std::stoi(s.substr(pos, comma - pos)));
+    pos = comma + 1;
+  }
+  ::unsetenv("GUNICORN_FD");
+  return fds;
+}
 
 /// `server.*` for the hooks that run before the arbiter exists.
 void publish_early_server(const config::Config& cfg, const daemon::Pidfile& pidfile,
@@ -77,6 +103,18 @@ int serve(const std::vector<std::string>& args) {
     }
     return 0;
   }
+  {
+    // gunicorn's Arbiter.setup loads the worker class: a bad one exits 1 here.
+    const auto& known = workers::supported_worker_classes();
+    std::string klass = cfg.worker_class();
+    if (std::find(known.begin(), known.end(), klass) == known.end()) {
+      std::string names;
+      for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
+      std::cerr << "\nError: class uri '" << klass << "' invalid or not found: gunicornpp supports the worker classes "
+                << names << " (gevent, gevent_wsgi and gevent_pywsgi select coro)\n" << std::endl;
+      return 1;
+    }
+  }
   if (cfg.get_bool("daemon")) {
     if (std::getenv("NOTIFY_SOCKET"))
       std::cerr << "Warning: you shouldn't specify `daemon = True` when launching by systemd with `Type = notify`"
@@ -103,8 +141,9 @@ int serve(const std::vector<std::string>& args) {
     }
   }
   core::log::info("Starting gunicornpp " + std::string(config::kVersion));
+  const pid_t master_pid = reexec_parent();
   if (!cfg.get_string("pidfile").empty()) {
-    pidfile = daemon::Pidfile(cfg.get_string("pidfile"));
+    pidfile = daemon::Pidfile(cfg.get_string("pidfile") + (master_pid != 0 ? ".2" : ""));
     try {
       pidfile.create(::getpid());
     } catch (const std::exception& e) {
@@ -114,13 +153,23 @@ int serve(const std::vector<std::string>& args) {
   }
   publish_early_server(cfg, pidfile, listeners);
   py::call_server_hook("on_starting");
+  bool socket_activated = false;
   try {
-    // Socket activation wins over the configured binds, as gunicorn.
+    // Socket activation wins over the configured binds, as gunicorn; then
+    // the sockets of the master that re-exec'd us (USR2).
     std::vector<int> inherited = daemon::systemd_listen_fds();
-    if (!inherited.empty()) listeners = daemon::adopt_listeners(inherited);
-    else if (!cfg.get_bool("reuse_port"))  // gunicorn 24+: with reuse_port each worker binds
+    socket_activated = !inherited.empty();
+    if (!inherited.empty()) {
+      listeners = daemon::adopt_listeners(inherited);
+    } else if (master_pid != 0 && !(inherited = gunicorn_fds()).empty()) {
+      listeners = daemon::adopt_listeners(inherited);
+      // Ours to unlink once promoted (the old master created them).
+      for (auto& l : listeners)
+        if (l.info.unix_socket) l.unix_path = l.info.host;
+    } else if (!cfg.get_bool("reuse_port")) {  // gunicorn 24+: with reuse_port each worker binds
       listeners = daemon::bind_listeners(cfg.get_list("bind"), static_cast<int>(cfg.get_int("backlog")),
-                                       cfg.get_bool("reuse_port"), static_cast<int>(cfg.get_int("umask")));
+                                         cfg.get_bool("reuse_port"), static_cast<int>(cfg.get_int("umask")));
+    }
   } catch (const std::exception& e) {
     core::log::error(e.what());
     pidfile.unlink();
@@ -142,6 +191,10 @@ int serve(const std::vector<std::string>& args) {
   setup.preloaded_app = preloaded.loaded() ? &preloaded : nullptr;
   setup.pidfile = std::move(pidfile);
   setup.env_orig = g_env_orig;
+  setup.argv = g_argv;
+  setup.start_cwd = g_start_cwd;
+  setup.socket_activated = socket_activated;
+  setup.master_pid = master_pid;
   daemon::Arbiter arbiter(std::move(setup));
   return arbiter.run();
 }
@@ -150,6 +203,11 @@ int serve(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  g_argv.assign(argv, argv + argc);
+  if (char* cwd = ::getcwd(nullptr, 0)) {
+    g_start_cwd = cwd;
+    std::free(cwd);
+  }
   gpp::daemon::init_proc_title(argc, argv);  // before anything keeps pointers into environ
   g_env_orig = gpp::daemon::snapshot_environment();
   try {

@@ -73,6 +73,14 @@ void Pidfile::create(pid_t pid) {
   pid_ = pid;
 }
 
+void Pidfile::rename(const std::string& path) {
+  if (!active()) return;
+  pid_t pid = pid_;
+  unlink();
+  path_ = path;
+  create(pid);
+}
+
 void Pidfile::unlink() noexcept {
   if (path_.empty() || pid_ == 0) return;
   long recorded = 0;

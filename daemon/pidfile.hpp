@@ -21,6 +21,9 @@ class Pidfile {
   /// "Already running on PID N (or pid file 'F' is stale)" when the recorded
   /// process is alive (and not us), "DIR doesn't exist. Can't create pidfile.".
   void create(pid_t pid);
+  /// Move to `path` (gunicorn's Pidfile.rename: unlink, then create there).
+  /// Throws as create(); no-op when inactive.
+  void rename(const std::string& path);
   /// Remove the file if it still holds our pid (errors ignored).
   void unlink() noexcept;
   /// The live pid recorded in the file, or 0 (missing, unparsable, dead).

@@ -7,6 +7,7 @@
 #include "core/log/error_log.hpp"
 #include "python_shim/hooks.hpp"
 #include "python_shim/wsgi_app.hpp"
+#include "workers/coro_worker.hpp"
 #include "workers/reloader.hpp"
 #include "workers/sync_worker.hpp"
 #include "workers/thread_worker.hpp"
@@ -15,7 +16,7 @@
 namespace gpp::workers {
 
 const std::vector<std::string>& supported_worker_classes() {
-  static const std::vector<std::string> names{"sync", "gthread"};
+  static const std::vector<std::string> names{"sync", "gthread", "coro"};
   return names;
 }
 
@@ -27,6 +28,9 @@ int run_worker(WorkerContext& ctx) {
   int wake_fd = install_worker_signals(flags);
   py::hooks_bind_worker([] { return flags.alive.load(); }, [] { ::kill(::getpid(), SIGTERM); },
                         [&ctx] { ctx.heartbeat->notify(); });
+  std::string klass = ctx.cfg->worker_class();
+  // gunicorn's gevent worker patches before the app is imported.
+  bool gevent = klass == "coro" && prepare_coro_worker();
   py::WsgiApp own_app;
   py::WsgiApp* app = ctx.preloaded_app;
   if (!app || !app->loaded()) {
@@ -42,9 +46,9 @@ int run_worker(WorkerContext& ctx) {
   }
   if (!py::call_post_worker_init()) return kWorkerBootError;
   start_reloader(*ctx.cfg, flags);  // --reload: watch the imported modules
-  std::string klass = ctx.cfg->worker_class();
   if (klass == "sync") return run_sync_worker(ctx, *app, flags, wake_fd);
   if (klass == "gthread") return run_thread_worker(ctx, *app, flags, wake_fd);
+  if (klass == "coro") return run_coro_worker(ctx, *app, flags, wake_fd, gevent);
   core::log::error("Worker class '" + klass + "' is not available yet");
   return kWorkerBootError;
 }

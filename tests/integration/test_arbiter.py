@@ -31,14 +31,7 @@ def live_workers(srv, n, timeout=10):
     return wait_for(lambda: (lambda w: len(w) == n and w)(srv.workers()), timeout)
 
 
-@pytest.mark.parametrize("klass", [
-    "sync",
-    # gthread: a worker that stops (max_requests, TERM) closes the connections it
-    # accepted whose request had not arrived yet (engine begin_stop() cancels
-    # `fresh`): now and then one request is answered with nothing.
-    pytest.param("gthread", marks=pytest.mark.xfail(reason="gthread drops fresh connections on stop",
-                                                    strict=False)),
-])
+@pytest.mark.parametrize("klass", ["sync", "gthread"])
 def test_no_failed_request_through_hup_ttin_ttou_and_max_requests(klass):
     with Server("-w", "3", "-k", klass, "--max-requests", "50", "--graceful-timeout", "10",
                 "testapp:app") as srv:

@@ -14,7 +14,7 @@ import pytest
 from server import Server, run_binary, wait_for
 
 # Extend as worker classes land ("gthread" is skipped until the binary accepts it).
-WORKER_CLASSES = ["sync", "gthread"]
+WORKER_CLASSES = ["sync", "gthread", "coro"]
 _available = {}
 
 

@@ -163,7 +163,7 @@ asio::awaitable<bool> dispatch(Connection& c, RequestState& rs) {
   e.runner->start(ex);
   boost::system::error_code ec;
   co_await rs.done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  co_return ex.result == py::CallResult::Ok && !ex.framer.should_close() && !e.stopping;
+  co_return ex.result == py::CallResult::Ok && !ex.framer.should_close();
 }
 
 asio::awaitable<void> serve_requests(Connection& c) {
@@ -171,13 +171,17 @@ asio::awaitable<void> serve_requests(Connection& c) {
   bool first = true;
   for (;;) {
     if (!c.rs) {
-      // Idle: no buffer until bytes arrive.
-      if (e.stopping) co_return;
-      if (!co_await wait_io(c, first ? e.fresh : e.idle, Wait::wait_read)) co_return;
+      // Idle: no buffer until bytes arrive. A stopping worker still serves a
+      // request already sent on an idle keep-alive connection (else closes it
+      // between requests) and waits for the first request of a fresh one
+      // within `fresh`'s clamped deadline (begin_stop).
+      bool woke = false;
+      if (!e.stopping || first) woke = co_await wait_io(c, first ? e.fresh : e.idle, Wait::wait_read);
       c.rs = e.take_state();
       long n = read_into(c.sock.native_handle(), c.rs->buf, kReadSize);
       if (n == kWouldBlock) {
         e.give_state(std::move(c.rs));
+        if (!woke) co_return;
         continue;
       }
       if (n <= 0) co_return;

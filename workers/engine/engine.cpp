@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
@@ -21,6 +22,10 @@ constexpr auto kTick = 250ms;
 /// gunicorn 26.1's gthread waits 5 s for a new connection's first bytes in a
 /// thread, then `keepalive` more seconds in the poller.
 constexpr auto kFirstBytesGrace = 5s;
+/// A stopping worker still waits this long (at most graceful_timeout) for the
+/// request of a connection it accepted before the stop: the client has sent
+/// it or is about to, and closing would lose it.
+constexpr auto kStopFirstBytesGrace = 1s;
 
 Clock::duration seconds(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
@@ -102,7 +107,7 @@ asio::awaitable<void> tick_loop(EngineState& e) {
 void DeadlineList::push(Connection& c, Clock::time_point now) noexcept {
   if (c.list) c.list->erase(c);
   c.list = this;
-  c.deadline = now + timeout_;
+  c.deadline = cap_ - now > timeout_ ? now + timeout_ : cap_;
   c.next = nullptr;
   c.prev = tail_;
   (tail_ ? tail_->next : head_) = &c;
@@ -126,6 +131,12 @@ void DeadlineList::expire(Clock::time_point now) noexcept {
     boost::system::error_code ec;
     c.sock.cancel(ec);
   }
+}
+
+void DeadlineList::clamp(Clock::time_point limit) noexcept {
+  // min(deadline, limit) keeps the list sorted.
+  cap_ = std::min(cap_, limit);
+  for (Connection* c = head_; c; c = c->next) c->deadline = std::min(c->deadline, cap_);
 }
 
 void DeadlineList::cancel_all() noexcept {
@@ -199,11 +210,14 @@ void EngineState::begin_stop() {
   if (stopping) return;
   stopping = true;
   flags.alive = false;
-  stop_deadline = Clock::now() + graceful;
+  Clock::time_point now = Clock::now();
+  stop_deadline = now + graceful;
   boost::system::error_code ec;
   for (auto& l : listeners) l->cancel(ec);
   if (gate) gate->cancel();
-  fresh.cancel_all();
+  // Connections accepted whose request has not arrived yet get a short grace;
+  // idle keep-alive ones wake up, serve a request already sent, or close.
+  fresh.clamp(now + std::min<Clock::duration>(kStopFirstBytesGrace, graceful));
   idle.cancel_all();
   if (connections == 0) io.stop();
 }
@@ -239,14 +253,17 @@ Engine::~Engine() {
   if (state_ && state_->wake) state_->wake->release();
 }
 
-std::size_t Engine::run(AppRunner& runner) {
+void Engine::start(AppRunner& runner) {
   EngineState& e = *state_;
   e.runner = &runner;
-  bool quick = false;
   for (std::size_t i = 0; i < e.listeners.size(); ++i) asio::co_spawn(e.io, accept_loop(e, i), asio::detached);
-  if (e.wake) asio::co_spawn(e.io, signal_loop(e, quick), asio::detached);
+  if (e.wake) asio::co_spawn(e.io, signal_loop(e, e.quick), asio::detached);
   asio::co_spawn(e.io, tick_loop(e), asio::detached);
-  e.io.run();
+}
+
+std::size_t Engine::run(AppRunner& runner) {
+  start(runner);
+  state_->io.run();
   return runner.busy();
 }
 

@@ -38,6 +38,18 @@ class Engine {
   /// still inside the app when it gave up waiting (0 after a clean drain).
   std::size_t run(AppRunner& runner);
 
+  /// For a worker whose own event loop drives the engine (coro: gevent's hub),
+  /// instead of run(): start() once, then call poll() whenever reactor_fd() is
+  /// readable, and after any post made outside poll() (Engine::finished from a
+  /// greenlet, recycle()): Asio does not wake its reactor fd for those. poll()
+  /// runs the ready handlers without blocking and returns true once the engine
+  /// has stopped (same conditions as run()). Never mix with run().
+  void start(AppRunner& runner);
+  bool poll();
+  /// Asio's epoll fd (readable when a socket, timer or post is ready). Valid
+  /// after construction (engine/external_loop.cpp).
+  [[nodiscard]] int reactor_fd();
+
   /// The runner is done with `ex` (thread-safe; see AppRunner::start).
   void finished(Exchange& ex);
   /// Stop gracefully: no more accepts, idle connections closed, requests in

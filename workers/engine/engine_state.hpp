@@ -36,10 +36,14 @@ class DeadlineList {
   void expire(Clock::time_point now) noexcept;
   /// Cancel every wait (and unlink).
   void cancel_all() noexcept;
+  /// No deadline later than `limit` from now on, for waiting and future
+  /// connections (a stopping worker's short grace for fresh connections).
+  void clamp(Clock::time_point limit) noexcept;
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
  private:
   Clock::duration timeout_;
+  Clock::time_point cap_ = Clock::time_point::max();
   Connection* head_ = nullptr;
   Connection* tail_ = nullptr;
   std::size_t size_ = 0;
@@ -114,6 +118,7 @@ struct EngineState {
   std::optional<asio::posix::stream_descriptor> wake;
   std::vector<std::unique_ptr<RequestState>> spare;
   bool tearing_down = false;
+  bool quick = false;  ///< a quick exit (QUIT/INT) ended the loop
 
   /// Declared last: destroyed first (see ~EngineState).
   asio::io_context io{1};

@@ -93,6 +93,21 @@ TEST_CASE("worker_class: sync with threads becomes gthread", "[config]") {
   CHECK(cfg.worker_class() == "coro");
 }
 
+TEST_CASE("worker_class: gunicorn's gevent classes select coro", "[config]") {
+  Config cfg;
+  for (const char* name : {"gevent", "gevent_wsgi", "gevent_pywsgi", "egg:gunicorn#gevent",
+                           "gunicorn.workers.ggevent.GeventWorker", "gunicorn.workers.ggevent.GeventPyWSGIWorker"}) {
+    cfg.set("worker_class", std::string(name), 2);
+    CHECK(cfg.worker_class() == "coro");
+  }
+  cfg.set("worker_class", std::string("gunicorn.workers.gthread.ThreadWorker"), 2);
+  CHECK(cfg.worker_class() == "gthread");
+  cfg.set("worker_class", std::string("egg:gunicorn#sync"), 2);
+  CHECK(cfg.worker_class() == "sync");
+  cfg.set("worker_class", std::string("eventlet"), 2);
+  CHECK(cfg.worker_class() == "eventlet");  // rejected at start (daemon/main.cpp)
+}
+
 TEST_CASE("error texts and statuses", "[config][errors]") {
   Config cfg;
   try {

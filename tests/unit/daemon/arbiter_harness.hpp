@@ -66,6 +66,10 @@ inline Lines describe(const std::vector<Action>& actions) {
             lines.push_back("remove pidfile");
           } else if constexpr (std::is_same_v<T, Exit>) {
             lines.push_back("exit " + std::to_string(a.code));
+          } else if constexpr (std::is_same_v<T, Reexec>) {
+            lines.push_back("reexec");
+          } else if constexpr (std::is_same_v<T, Promote>) {
+            lines.push_back("promote");
           }
         },
         action);
@@ -94,7 +98,7 @@ struct Harness {
   Lines signal(Sig sig) { return feed(SignalEvent{sig}); }
   Lines exited(pid_t pid, int code) { return feed(ChildExited{pid, code, 0}); }
   Lines killed(pid_t pid, int sig) { return feed(ChildExited{pid, -1, sig}); }
-  Lines tick(std::map<pid_t, double> idle = {}) { return feed(Tick{std::move(idle)}); }
+  Lines tick(std::map<pid_t, double> idle = {}, pid_t ppid = 0) { return feed(Tick{std::move(idle), ppid}); }
 
   /// start() and register the workers; returns what start() emitted.
   Lines boot() { return run(start(state, now)); }

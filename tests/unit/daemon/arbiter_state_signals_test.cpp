@@ -182,11 +182,66 @@ TEST_CASE("USR1 reopens logs and forwards SIGUSR1 to every worker", "[arbiter][s
   CHECK(h.tick().empty());
 }
 
-TEST_CASE("USR2 is not supported yet", "[arbiter][signal][usr2]") {
+TEST_CASE("USR2 re-execs once; the child's exit allows another", "[arbiter][signal][usr2]") {
   Harness h = booted(2);
-  CHECK(h.signal(Sig::USR2) ==
-        Lines{"info: Handling signal: usr2", "warning: USR2 signal ignored. Re-exec is not supported yet."});
+  CHECK(h.signal(Sig::USR2) == Lines{"info: Handling signal: usr2", "reexec"});
+  CHECK(h.feed(ReexecStarted{4242}).empty());
+  CHECK(h.state.reexec_pid == 4242);
+  CHECK(h.signal(Sig::USR2) == Lines{"info: Handling signal: usr2", "warning: USR2 signal ignored. Child exists."});
+  // The new master is reaped silently and is not a worker: nothing is respawned.
+  CHECK(h.exited(4242, 0).empty());
+  CHECK(h.state.reexec_pid == 0);
+  CHECK(h.state.workers.size() == 2);
+  CHECK(h.signal(Sig::USR2) == Lines{"info: Handling signal: usr2", "reexec"});
   CHECK(h.state.phase == Phase::Running);
+}
+
+TEST_CASE("USR2 is ignored by an unpromoted re-exec'd master", "[arbiter][signal][usr2]") {
+  Harness h(2);
+  h.state.master_pid = 77;
+  h.state.master_name = "Master.2";
+  h.boot();
+  CHECK(h.signal(Sig::USR2) == Lines{"info: Handling signal: usr2", "warning: USR2 signal ignored. Parent exists."});
+  CHECK(h.signal(Sig::HUP) == Lines{"info: Handling signal: hup", "info: Hang up: Master.2", "reload config"});
+}
+
+TEST_CASE("a re-exec'd master is promoted when its parent changes", "[arbiter][tick][usr2]") {
+  Harness h(2);
+  h.state.master_pid = 77;
+  h.state.master_name = "Master.2";
+  h.boot();
+  CHECK(h.tick({}, 77).empty());
+  CHECK(h.tick().empty());  // ppid not checked
+  CHECK(h.tick({}, 1) == Lines{"info: Master has been promoted.", "promote"});
+  CHECK(h.state.master_pid == 0);
+  CHECK(h.state.master_name == "Master");
+  CHECK(h.tick({}, 1).empty());
+  CHECK(h.signal(Sig::USR2) == Lines{"info: Handling signal: usr2", "reexec"});
+}
+
+TEST_CASE("unix socket files are kept on stop while a re-exec relation exists", "[arbiter][signal][usr2]") {
+  SECTION("old master with a live child") {
+    Harness h = booted(1);
+    h.signal(Sig::USR2);
+    h.feed(ReexecStarted{4242});
+    CHECK(h.signal(Sig::TERM) ==
+          Lines{"info: Handling signal: term", "close listeners unlink=false", "kill 1001 SIGTERM"});
+  }
+  SECTION("unpromoted new master") {
+    Harness h(1);
+    h.state.master_pid = 77;
+    h.boot();
+    CHECK(h.signal(Sig::TERM) ==
+          Lines{"info: Handling signal: term", "close listeners unlink=false", "kill 1001 SIGTERM"});
+  }
+  SECTION("promoted master") {
+    Harness h(1);
+    h.state.master_pid = 77;
+    h.boot();
+    h.tick({}, 1);
+    CHECK(h.signal(Sig::TERM) ==
+          Lines{"info: Handling signal: term", "close listeners unlink=true", "kill 1001 SIGTERM"});
+  }
 }
 
 TEST_CASE("WINCH stops the workers only when daemonized", "[arbiter][signal][winch]") {
@@ -218,9 +273,7 @@ TEST_CASE("every signal handled while running is followed by manage_workers", "[
   h.boot();
   h.feed(Spawned{1001, 1});
   h.feed(SpawnFailed{2});  // one worker short until the next loop iteration
-  CHECK(h.signal(Sig::USR2) == Lines{"info: Handling signal: usr2",
-                                     "warning: USR2 signal ignored. Re-exec is not supported yet.",
-                                     "spawn age=3"});
+  CHECK(h.signal(Sig::USR2) == Lines{"info: Handling signal: usr2", "reexec", "spawn age=3"});
 }
 
 }  // namespace gpp::daemon::test

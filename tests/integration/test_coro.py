@@ -1,0 +1,197 @@
+"""The coro worker (-k coro; -k gevent and friends select it): the shared
+engine and the app on one thread, one greenlet per request under gevent."""
+import json
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from server import Server, run_binary, wait_for
+from test_gthread import Reader, connect, get, replaced, request
+
+try:
+    import gevent  # noqa: F401  (the server embeds the same /usr/bin/python3)
+    HAVE_GEVENT = True
+except ImportError:
+    HAVE_GEVENT = False
+
+needs_gevent = pytest.mark.skipif(not HAVE_GEVENT, reason="gevent not installed")
+
+
+def concurrent(srv, path, n):
+    results = []
+
+    def one():
+        results.append(request(srv, path, timeout=20)[0])
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results, time.monotonic() - t0
+
+
+@needs_gevent
+def test_hundred_concurrent_sleeps_on_one_coro_worker():
+    with Server("-k", "coro", "-w", "1", "testapp:app") as srv:
+        assert request(srv, "/")[0] == 200
+        results, elapsed = concurrent(srv, "/slow?t=0.5", 100)
+        assert results == [200] * 100
+        assert elapsed < 2.0, elapsed
+        # All on one process: the worker's pid in every answer.
+        assert len(srv.workers()) == 1
+        assert "gevent is not importable" not in srv.log_text()
+
+
+@needs_gevent
+def test_greenlets_are_multithread_and_patched():
+    with Server("-k", "coro", "testapp:app") as srv:
+        status, _, body = request(srv, "/environ")
+        env = json.loads(body)
+        assert status == 200
+        assert env["wsgi.multithread"] is True
+
+
+def test_keepalive_and_pipelining():
+    with Server("-k", "coro", "testapp:app") as srv:
+        with connect(srv) as s:
+            r = Reader(s)
+            for _ in range(3):
+                s.sendall(get("/pid"))
+                status, headers, _ = r.response()
+                assert status == 200 and headers["connection"] == "keep-alive"
+        reqs = b""
+        for i in range(50):
+            body = b"req-%d" % i
+            if i % 3 == 2:
+                reqs += (b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+            else:
+                reqs += b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+        with connect(srv) as s:
+            s.sendall(reqs)
+            r = Reader(s)
+            bodies = [r.response()[2] for _ in range(50)]
+        assert bodies == [b"req-%d" % i for i in range(50)]
+
+
+def test_large_streamed_response_to_a_slow_reader_does_not_block_others():
+    # 8 MB does not fit the socket buffers: the greenlet waits in gevent.
+    with Server("-k", "coro", "testapp:app") as srv:
+        with connect(srv) as slow:
+            slow.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (8 << 20)
+                         + b"x" * (8 << 20))
+            time.sleep(0.5)
+            if HAVE_GEVENT:
+                t0 = time.monotonic()
+                assert request(srv, "/")[0] == 200
+                assert time.monotonic() - t0 < 1.0
+            status, _, body = Reader(slow).response()
+            assert status == 200 and len(body) == 8 << 20
+
+
+@pytest.mark.parametrize("klass", ["gevent", "gevent_wsgi", "gevent_pywsgi", "egg:gunicorn#gevent",
+                                   "gunicorn.workers.ggevent.GeventWorker"])
+def test_gevent_classes_select_coro(klass):
+    with Server("-k", klass, "testapp:app") as srv:
+        assert "Using worker: coro" in srv.log_text()
+        assert request(srv, "/")[0] == 200
+
+
+@pytest.mark.parametrize("klass", ["eventlet", "tornado", "uvicorn.workers.UvicornWorker", "nope"])
+def test_unknown_worker_class_is_a_clear_error(klass):
+    rc, out = run_binary("-k", klass, "-b", "127.0.0.1:0", "testapp:app")
+    assert rc == 1, out
+    assert "Error: class uri '%s' invalid or not found" % klass in out
+    assert "sync, gthread, coro" in out
+    assert "Booting worker" not in out
+
+
+def test_without_gevent_requests_run_one_after_another(tmp_path):
+    fake = tmp_path / "gevent"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('No module named gevent (test)')\n")
+    env = {"PYTHONPATH": str(tmp_path) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    with Server("-k", "coro", "testapp:app", env=env) as srv:
+        assert wait_for(lambda: "gevent is not importable" in srv.log_text(), 5)
+        results, elapsed = concurrent(srv, "/slow?t=0.3", 3)
+        assert results == [200] * 3
+        assert elapsed >= 0.85, elapsed  # serial
+        with connect(srv) as s:  # keep-alive still works
+            r = Reader(s)
+            for _ in range(2):
+                s.sendall(get("/"))
+                assert r.response()[0] == 200
+
+
+def test_term_drains_in_flight_request_and_closes_idle_connections():
+    with Server("-k", "coro", "--keep-alive", "30", "testapp:app") as srv:
+        idle = connect(srv)
+        idle.sendall(get("/"))
+        ridle = Reader(idle)
+        assert ridle.response()[0] == 200
+        busy = connect(srv)
+        busy.sendall(get("/slow?t=1"))
+        time.sleep(0.3)
+        srv.signal(signal.SIGTERM)
+        assert ridle.closed(1.0)
+        rbusy = Reader(busy)
+        status, _, body = rbusy.response()
+        assert status == 200 and body.startswith(b"slept")
+        assert rbusy.closed(2)
+        assert srv.wait_exit(10) == 0
+
+
+def test_quit_is_quick_even_with_a_request_running():
+    with Server("-k", "coro", "testapp:app") as srv:
+        s = connect(srv)
+        s.sendall(get("/slow?t=10"))
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        srv.signal(signal.SIGQUIT)
+        assert srv.wait_exit(5) is not None
+        assert time.monotonic() - t0 < 3
+        s.close()
+
+
+def test_max_requests_recycles_the_worker():
+    with Server("-k", "coro", "--max-requests", "3", "testapp:app") as srv:
+        (first,) = wait_for(srv.workers)
+        with connect(srv) as s:
+            r = Reader(s)
+            for _ in range(3):
+                s.sendall(get("/pid"))
+                status, headers, _ = r.response()
+                assert status == 200
+            assert headers["connection"] == "close"
+        assert wait_for(lambda: replaced(srv, first), 10)
+
+
+def test_heartbeat_keeps_an_idle_worker_alive():
+    with Server("-k", "coro", "--timeout", "2", "testapp:app") as srv:
+        (first,) = wait_for(srv.workers)
+        time.sleep(3.5)
+        assert srv.workers() == [first]
+        assert request(srv, "/")[0] == 200
+
+
+@needs_gevent
+def test_worker_connections_bounds_connections():
+    with Server("-k", "coro", "--worker-connections", "2", "--keep-alive", "30", "testapp:app") as srv:
+        a, b = connect(srv), connect(srv)
+        time.sleep(0.3)
+        c = connect(srv, timeout=5)
+        c.sendall(get("/"))
+        rc = Reader(c)
+        c.settimeout(0.7)
+        with pytest.raises(OSError):
+            rc.response()
+        a.close()
+        c.settimeout(5)
+        assert rc.response()[0] == 200
+        b.close()
+        c.close()

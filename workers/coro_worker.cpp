@@ -1,0 +1,162 @@
+#include "workers/coro_worker.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "core/http/response.hpp"
+#include "core/log/error_log.hpp"
+#include "python_shim/gevent_hub.hpp"
+#include "python_shim/interpreter.hpp"
+#include "python_shim/wsgi_app.hpp"
+#include "workers/access_log.hpp"
+#include "workers/blocking_io.hpp"
+#include "workers/engine/engine.hpp"
+
+namespace gpp::workers {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Writes from a request greenlet: non-blocking sends, and when the socket is
+/// full the greenlet waits in gevent (the other requests go on).
+class GreenletSink : public py::ResponseSink {
+ public:
+  GreenletSink(int fd, int timeout_ms) : fd_(fd), timeout_ms_(timeout_ms) {}
+  bool write(std::string_view bytes) override {
+    while (!bytes.empty()) {
+      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (!py::GeventHub::wait_writable(fd_, timeout_ms_)) return false;
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+  std::size_t try_write(std::string_view bytes) override {
+    ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
+  }
+
+ private:
+  int fd_;
+  int timeout_ms_;
+};
+
+/// Without gevent: the request runs on the I/O thread, writes wait in poll().
+class InlineSink : public py::ResponseSink {
+ public:
+  InlineSink(int fd, int timeout_ms) : fd_(fd), timeout_ms_(timeout_ms) {}
+  bool write(std::string_view bytes) override { return write_all(fd_, bytes, timeout_ms_); }
+
+ private:
+  int fd_;
+  int timeout_ms_;
+};
+
+class CoroRunner final : public engine::AppRunner {
+ public:
+  CoroRunner(py::WsgiApp& app, engine::Engine& eng) : app_(app), engine_(eng) {}
+
+  /// With a hub, each request gets a greenlet; without, it runs right here.
+  void set_hub(py::GeventHub* hub) noexcept { hub_ = hub; }
+
+  void start(engine::Exchange& ex) override {
+    ++busy_;
+    if (hub_) hub_->spawn(&ex);
+    else run(ex);
+  }
+
+  [[nodiscard]] std::size_t busy() const noexcept override { return busy_; }
+
+  /// One request, start to finish (in its greenlet, or inline).
+  void run(engine::Exchange& ex) {
+    auto start = Clock::now();
+    if (hub_) {
+      GreenletSink sink(ex.fd, ex.io_timeout_ms);
+      finish(ex, app_.call(ex.request, ex.framer, sink), sink, start);
+    } else {
+      InlineSink sink(ex.fd, ex.io_timeout_ms);
+      finish(ex, app_.call(ex.request, ex.framer, sink), sink, start);
+    }
+  }
+
+ private:
+  void finish(engine::Exchange& ex, py::CallResult result, py::ResponseSink& sink, Clock::time_point start) {
+    ex.result = result;
+    bool failed = result == py::CallResult::ErrorBeforeHead;
+    log_access({.request = &ex.request, .response = &ex.framer,
+                .error_status = failed ? "500 Internal Server Error" : "", .start = start});
+    if (failed) sink.write(core::http::error_response(500, "Internal Server Error", ""));
+    --busy_;
+    engine_.finished(ex);
+    // finished() posts from outside the engine's poll(): Asio does not wake
+    // its reactor fd for that (coro-notes pitfall 1).
+    if (hub_) hub_->wake();
+  }
+
+  py::WsgiApp& app_;
+  engine::Engine& engine_;
+  py::GeventHub* hub_ = nullptr;
+  std::size_t busy_ = 0;  ///< one thread: no atomics
+};
+
+}  // namespace
+
+bool prepare_coro_worker() {
+  std::string why = py::gevent_patch_all();
+  if (why.empty()) return true;
+  core::log::warning("coro worker: gevent is not importable (" + why +
+                     "); requests will run one after another. Install gevent for concurrency.");
+  return false;
+}
+
+int run_coro_worker(WorkerContext& ctx, py::WsgiApp& app, WorkerFlags& flags, int wake_fd, bool gevent) {
+  engine::raise_fd_limit();
+  const config::Config& cfg = *ctx.cfg;
+  auto connections = static_cast<std::size_t>(std::max<long>(1, cfg.get_int("worker_connections")));
+  engine::EngineOptions opts;
+  opts.multithread = gevent;  // greenlets are threads to the app (threading is patched)
+  opts.max_keepalived = connections;  // gunicorn's gevent worker: only worker_connections bounds them
+
+  if (!gevent) {
+    py::GilRelease nogil;  // WsgiApp::call takes the GIL per request
+    engine::Engine eng(ctx, flags, wake_fd, opts);
+    CoroRunner runner(app, eng);
+    eng.run(runner);
+    return 0;
+  }
+
+  // The hub and its greenlets run with the GIL held; the engine never touches
+  // Python. Both are leaked when a request outlives the drain: its greenlet
+  // still points into them while the process exits.
+  auto* eng = new engine::Engine(ctx, flags, wake_fd, opts);
+  auto* runner = new CoroRunner(app, *eng);
+  auto* hub = new py::GeventHub(
+      eng->reactor_fd(), [eng] { return eng->poll(); },
+      [runner](void* ex) { runner->run(*static_cast<engine::Exchange*>(ex)); });
+  runner->set_hub(hub);
+  eng->start(*runner);
+  hub->run();
+  std::size_t still_running = runner->busy();
+  if (still_running == 0) {
+    delete hub;
+    delete runner;
+    delete eng;
+    return 0;
+  }
+  if (!flags.quick_exit)
+    core::log::warning("Worker exiting with " + std::to_string(still_running) +
+                       " request(s) still running after graceful_timeout");
+  return 0;
+}
+
+}  // namespace gpp::workers
