@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# gthread benchmark: gunicornpp -k gthread vs gunicorn's gthread (Debian's
-# gunicorn 20.1), hello world, 1 worker, --threads 4, on 127.0.0.1.
+# Hello-world benchmark of one worker class against its gunicorn peer (Debian's
+# gunicorn 20.1), 1 worker, on 127.0.0.1:
+#   gthread: gunicornpp -k gthread --threads 4  vs  gunicorn -k gthread --threads 4
+#   coro:    gunicornpp -k coro                 vs  gunicorn -k gevent
 # Server pinned to SERVER_CPU, wrk to CLIENT_CPU. Prints one line per run and
 # the medians. Usage:
-#   GPP_BIN=$PWD/build/gunicornpp bench/gthread.sh [RUNS]
-# Env: SERVER_CPU (0), CLIENT_CPU (1), DUR (8s), GUNICORN (/usr/bin/gunicorn),
+#   GPP_BIN=$PWD/build/gunicornpp bench/worker_hello.sh gthread|coro [RUNS]
+# Env: CONNS ("50 1000"), SERVER_CPU (0), CLIENT_CPU (1), DUR (8s), GUNICORN (/usr/bin/gunicorn),
 #      APPS (folder with apps.py; default /work/shared/bench or bench/).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-RUNS=${1:-3}
+CLASS=${1:?usage: worker_hello.sh gthread|coro [RUNS]}
+RUNS=${2:-3}
+case $CLASS in
+  gthread) GPP_CLASS=(-k gthread --threads 4); PEER_CLASS=(-k gthread --threads 4) ;;
+  coro)    GPP_CLASS=(-k coro); PEER_CLASS=(-k gevent) ;;
+  *) echo "unknown class $CLASS" >&2; exit 2 ;;
+esac
 GPP_BIN=${GPP_BIN:-$HERE/../build/gunicornpp}
 GUNICORN=${GUNICORN:-/usr/bin/gunicorn}
 SERVER_CPU=${SERVER_CPU:-0}
@@ -23,18 +31,18 @@ free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("12
 
 SPID=
 start() {  # start NAME PORT
-  local args=(-b "127.0.0.1:$2" --chdir "$APPS" --log-level warning -w 1 -k gthread --threads 4
+  local args=(-b "127.0.0.1:$2" --chdir "$APPS" --log-level warning -w 1
               --worker-connections 2000 --keep-alive 30 apps:hello)
   case $1 in
-    gunicornpp) setsid taskset -c "$SERVER_CPU" "$GPP_BIN" "${args[@]}" >/tmp/gthread-bench-$1.log 2>&1 & ;;
-    gunicorn)   setsid taskset -c "$SERVER_CPU" "$GUNICORN" "${args[@]}" >/tmp/gthread-bench-$1.log 2>&1 & ;;
+    gunicornpp) setsid taskset -c "$SERVER_CPU" "$GPP_BIN" "${GPP_CLASS[@]}" "${args[@]}" >/tmp/$CLASS-bench-$1.log 2>&1 & ;;
+    gunicorn)   setsid taskset -c "$SERVER_CPU" "$GUNICORN" "${PEER_CLASS[@]}" "${args[@]}" >/tmp/$CLASS-bench-$1.log 2>&1 & ;;
   esac
   SPID=$!
   for _ in $(seq 100); do
     curl -fs "http://127.0.0.1:$2/" >/dev/null 2>&1 && return 0
     sleep 0.1
   done
-  echo "$1 did not start" >&2; cat /tmp/gthread-bench-$1.log >&2; return 1
+  echo "$1 did not start" >&2; cat /tmp/$CLASS-bench-$1.log >&2; return 1
 }
 stop() {
   kill -INT "$SPID" 2>/dev/null || true
@@ -59,7 +67,7 @@ run() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-for conns in 50 1000; do
+for conns in ${CONNS:-50 1000}; do
   for name in gunicornpp gunicorn; do
     rs=()
     for i in $(seq "$RUNS"); do
