@@ -1,9 +1,11 @@
 #include "workers/blocking_io.hpp"
 
 #include <poll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace gpp::workers {
@@ -34,6 +36,22 @@ bool write_all(int fd, std::string_view bytes, int timeout_ms) {
       continue;
     }
     return false;
+  }
+  return true;
+}
+
+bool send_file_all(int fd, int file_fd, off_t offset, std::size_t count, int timeout_ms) {
+  while (count > 0) {
+    ssize_t n = ::sendfile(fd, file_fd, &offset, std::min<std::size_t>(count, 0x3FFFFFFF));
+    if (n > 0) {
+      count -= static_cast<std::size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!wait_for(fd, POLLOUT, timeout_ms)) return false;
+    } else {
+      return false;  // error, or the file is shorter than promised
+    }
   }
   return true;
 }

@@ -1,6 +1,8 @@
 #pragma once
 // Blocking socket I/O for the sync worker: every wait is a poll() bounded by
 // a timeout, so a silent client cannot hold the worker forever.
+#include <sys/types.h>
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -9,6 +11,10 @@ namespace gpp::workers {
 
 /// Write all bytes; false on error or when the peer is gone.
 bool write_all(int fd, std::string_view bytes, int timeout_ms);
+/// sendfile(2) `count` bytes of `file_fd` from `offset` to the socket `fd`,
+/// waiting up to `timeout_ms` whenever the socket is full. False on error,
+/// timeout, or a file shorter than promised.
+bool send_file_all(int fd, int file_fd, off_t offset, std::size_t count, int timeout_ms);
 /// Read what is available (up to `max`) after waiting up to `timeout_ms`.
 /// Returns bytes read, 0 on EOF, -1 on error or timeout.
 long read_some(int fd, std::string& out, std::size_t max, int timeout_ms);

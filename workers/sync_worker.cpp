@@ -33,20 +33,7 @@ class SocketSink : public py::ResponseSink {
   bool write(std::string_view bytes) override { return write_all(fd_, bytes, timeout_ms_); }
   /// wsgi.file_wrapper: sendfile(2), the body never enters Python.
   bool send_file(int file_fd, off_t offset, std::size_t count) override {
-    while (count > 0) {
-      ssize_t n = ::sendfile(fd_, file_fd, &offset, std::min<std::size_t>(count, 0x3FFFFFFF));
-      if (n > 0) {
-        count -= static_cast<std::size_t>(n);
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        pollfd p{fd_, POLLOUT, 0};
-        if (::poll(&p, 1, timeout_ms_) <= 0) return false;
-      } else {
-        return false;  // error, or the file is shorter than promised
-      }
-    }
-    return true;
+    return send_file_all(fd_, file_fd, offset, count, timeout_ms_);
   }
 
  private:
