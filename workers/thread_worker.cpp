@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <csignal>
 #include <deque>
 #include <mutex>
@@ -74,18 +75,25 @@ class ThreadPool final : public engine::AppRunner {
     sigfillset(&all);
     ::pthread_sigmask(SIG_SETMASK, &all, &old);
     for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this, i] { thread_main(slots_[i]); });
+    watcher_ = std::thread([this] { watch_for_stalls(); });
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   }
 
   void start(engine::Exchange& ex) override {
     busy_.fetch_add(1, std::memory_order_relaxed);
-    bool wake;
+    bool wake = false, watch = false;
     {
       std::lock_guard lock(mutex_);
       queue_.push_back(&ex);
-      wake = idle_ > 0;
+      if (runners_ + wakeups_ == 0 && idle_ > 0) {
+        ++wakeups_;
+        wake = true;
+      } else {
+        watch = !watch_armed_;
+      }
     }
     if (wake) cv_.notify_one();
+    else if (watch) watch_cv_.notify_one();
   }
 
   [[nodiscard]] std::size_t busy() const noexcept override { return busy_.load(); }
@@ -114,6 +122,8 @@ class ThreadPool final : public engine::AppRunner {
       stop_ = true;
     }
     cv_.notify_all();
+    watch_cv_.notify_all();
+    if (watcher_.joinable()) watcher_.join();
     bool clean = busy_.load() == 0;
     for (auto& t : threads_) {
       if (clean) t.join();
@@ -135,35 +145,69 @@ class ThreadPool final : public engine::AppRunner {
     }).detach();
   }
 
-  /// Next queued request, or nullptr (without waiting).
-  engine::Exchange* try_pop() {
+  /// Next queued request; when there is none, this thread stops being a
+  /// runner (in the same critical section, so start() never misses it).
+  engine::Exchange* pop_or_retire() {
     std::lock_guard lock(mutex_);
-    if (queue_.empty()) return nullptr;
+    if (queue_.empty()) {
+      --runners_;
+      return nullptr;
+    }
     engine::Exchange* ex = queue_.front();
     queue_.pop_front();
+    ++popped_;
     return ex;
   }
+
+  // Scheduling (why not "wake a thread per request"): every thread woken
+  // while another runs Python waits for the GIL, and CPython then forces a
+  // GIL switch every 5 ms, parking a half-run request each time; under load
+  // that put a few ms on one request in a hundred (the p99 at -c1000). So one
+  // runner drains the queue under one GIL hold, popping only while it holds
+  // the GIL (FIFO), and another thread is woken only when the queue makes no
+  // progress for kStall: the runner is blocked (sleep, socket, DB) or busy
+  // with a long request.
+  static constexpr auto kStall = std::chrono::milliseconds(1);
 
   void thread_main(Slot& slot) {
     py::PythonThread python;
     slot.ident = py::current_thread_ident();
     for (;;) {
-      engine::Exchange* ex;
       {
         std::unique_lock lock(mutex_);
-        ++idle_;
-        cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-        --idle_;
-        if (queue_.empty()) return;
-        ex = queue_.front();
-        queue_.pop_front();
+        if (queue_.empty() || runners_ + wakeups_ > 0) {
+          ++idle_;
+          cv_.wait(lock, [this] { return stop_ || wakeups_ > 0; });
+          --idle_;
+          if (wakeups_ == 0) return;  // stop_, and nothing was handed to this thread
+          --wakeups_;
+        }
+        // else: requests queued before any thread was idle (start-up): take them.
+        ++runners_;
       }
-      // Run what is queued in one GIL hold: a GIL hand-off per request would
-      // cost a context switch each (the app still yields it when it blocks).
       py::GilHold gil;
-      do {
-        run(*ex, slot);
-      } while ((ex = try_pop()) != nullptr);
+      while (engine::Exchange* ex = pop_or_retire()) run(*ex, slot);
+    }
+  }
+
+  /// Wakes one more thread when requests wait and none was taken for kStall.
+  /// Ticks only while some thread runs requests and another is idle (under
+  /// load: one wake-up per kStall, not one per request).
+  void watch_for_stalls() {
+    std::unique_lock lock(mutex_);
+    while (!stop_) {
+      if (runners_ == 0 || idle_ <= wakeups_) {
+        watch_armed_ = false;
+        watch_cv_.wait(lock);
+        continue;
+      }
+      watch_armed_ = true;
+      std::uint64_t seen = popped_;
+      watch_cv_.wait_for(lock, kStall);
+      if (!stop_ && popped_ == seen && !queue_.empty() && idle_ > wakeups_) {
+        ++wakeups_;
+        cv_.notify_one();
+      }
     }
   }
 
@@ -199,10 +243,17 @@ class ThreadPool final : public engine::AppRunner {
   long long timeout_ns_;
   std::vector<std::thread> threads_;
   std::mutex mutex_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;        ///< idle threads wait here for a wake-up
+  std::condition_variable watch_cv_;  ///< the stall watcher waits here
+  std::thread watcher_;
+  // Guarded by mutex_:
   std::deque<engine::Exchange*> queue_;
   bool stop_ = false;
-  std::size_t idle_ = 0;  ///< threads waiting in cv_ (guarded by mutex_)
+  std::size_t idle_ = 0;     ///< threads waiting in cv_
+  std::size_t wakeups_ = 0;  ///< wake-ups handed out, not yet taken by a thread
+  std::size_t runners_ = 0;  ///< threads draining the queue
+  std::uint64_t popped_ = 0; ///< requests taken so far (the watcher's progress mark)
+  bool watch_armed_ = false; ///< the watcher is in its timed wait
   std::atomic<std::size_t> busy_{0};
 };
 
