@@ -4,6 +4,7 @@
 #include <pybind11/embed.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace gpp::py {
 namespace pyb = pybind11;
@@ -28,7 +29,13 @@ struct GeventHub::Impl {
   pyb::object poll_cb;      ///< calls poll (watcher callback and wake-up callback)
   pyb::object runner;       ///< a greenlet's run: runner(request address)
   pyb::object greenlet_type;
+  pyb::object getcurrent;   ///< greenlet.getcurrent
+  pyb::object hub_switch;   ///< hub.switch: a request greenlet parks itself with it
   pyb::object run_callback;
+  /// Request greenlets parked between requests (owned references). A new
+  /// greenlet per request cost an mmap + munmap of a 16 KiB Python frame
+  /// chunk and its page faults each time; a parked one keeps its chunk.
+  std::vector<PyObject*> idle;
   bool woken = false;   ///< a poll_cb is queued on the loop
   bool stopped = false;
 
@@ -64,20 +71,39 @@ PyObject* poll_c(PyObject* self, PyObject* /*unused*/) {
   Py_RETURN_NONE;
 }
 
-/// A request greenlet's run(address of the request).
+/// Parked greenlets kept for reuse at most (the rest end after their request).
+constexpr std::size_t kMaxIdleGreenlets = 256;
+
+/// A request greenlet's run(address of the request): serve it, then park in
+/// the hub until spawn() hands this greenlet the next request.
 PyObject* run_c(PyObject* self, PyObject* arg) {
+  GeventHub::Impl* d = impl_of(self);
   void* request = PyLong_AsVoidPtr(arg);
   if (!request && PyErr_Occurred()) return nullptr;
-  try {
-    impl_of(self)->run_request(request);
-  } catch (pyb::error_already_set& e) {
-    e.restore();
-    return nullptr;
-  } catch (const std::exception& e) {
-    PyErr_SetString(PyExc_RuntimeError, e.what());
-    return nullptr;
+  for (;;) {
+    try {
+      d->run_request(request);
+    } catch (pyb::error_already_set& e) {
+      e.restore();
+      return nullptr;
+    } catch (const std::exception& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+      return nullptr;
+    }
+    if (d->stopped || d->idle.size() >= kMaxIdleGreenlets) Py_RETURN_NONE;
+    PyObject* me = PyObject_CallNoArgs(d->getcurrent.ptr());
+    if (!me) return nullptr;
+    d->idle.push_back(me);
+    // Returns what spawn() switches in; raises when the greenlet is killed.
+    PyObject* next = PyObject_CallNoArgs(d->hub_switch.ptr());
+    if (!next) return nullptr;
+    request = PyLong_AsVoidPtr(next);
+    Py_DECREF(next);
+    if (!request) {
+      if (PyErr_Occurred()) return nullptr;
+      Py_RETURN_NONE;
+    }
   }
-  Py_RETURN_NONE;
 }
 
 PyMethodDef g_poll_def = {"coro_poll", poll_c, METH_NOARGS, "Run the engine's ready handlers."};
@@ -93,7 +119,10 @@ GeventHub::GeventHub(int reactor_fd, std::function<bool()> poll, std::function<v
   d.hub = pyb::module_::import("gevent").attr("get_hub")();
   d.loop = d.hub.attr("loop");
   d.run_callback = d.loop.attr("run_callback");
-  d.greenlet_type = pyb::module_::import("greenlet").attr("greenlet");
+  pyb::module_ greenlet = pyb::module_::import("greenlet");
+  d.greenlet_type = greenlet.attr("greenlet");
+  d.getcurrent = greenlet.attr("getcurrent");
+  d.hub_switch = d.hub.attr("switch");
   d.done = pyb::module_::import("gevent.event").attr("Event")();
   // Raw C functions, not pybind11's cpp_function: pybind11 keeps a per-thread
   // stack of argument-loader frames, and greenlets switching away inside a
@@ -108,6 +137,7 @@ GeventHub::GeventHub(int reactor_fd, std::function<bool()> poll, std::function<v
 
 GeventHub::~GeventHub() {
   if (impl_ && impl_->watcher) impl_->watcher.attr("close")();
+  // Parked greenlets are left parked: the process exits after the hub.
 }
 
 void GeventHub::run() {
@@ -120,7 +150,13 @@ void GeventHub::run() {
 
 void GeventHub::spawn(void* request) {
   Impl& d = *impl_;
-  pyb::object g = d.greenlet_type(d.runner, d.hub);
+  pyb::object g;
+  if (!d.idle.empty()) {
+    g = pyb::reinterpret_steal<pyb::object>(d.idle.back());
+    d.idle.pop_back();
+  } else {
+    g = d.greenlet_type(d.runner, d.hub);
+  }
   pyb::object address = pyb::reinterpret_steal<pyb::object>(PyLong_FromVoidPtr(request));
   d.run_callback(g.attr("switch"), address);
 }
