@@ -118,11 +118,35 @@ void GeventHub::run() {
   d.done.attr("wait")();
 }
 
-void GeventHub::spawn(void* request) {
+void* GeventHub::spawn(void* request, bool keep) {
   Impl& d = *impl_;
   pyb::object g = d.greenlet_type(d.runner, d.hub);
   pyb::object address = pyb::reinterpret_steal<pyb::object>(PyLong_FromVoidPtr(request));
   d.run_callback(g.attr("switch"), address);
+  return keep ? g.release().ptr() : nullptr;
+}
+
+void GeventHub::release(void* greenlet) { Py_XDECREF(static_cast<PyObject*>(greenlet)); }
+
+std::string GeventHub::greenlet_stack(void* greenlet, unsigned long thread_ident) {
+  if (!Py_IsInitialized()) return {};
+  pyb::gil_scoped_acquire gil;
+  auto g = pyb::reinterpret_steal<pyb::object>(static_cast<PyObject*>(greenlet));
+  try {
+    pyb::object frame = g ? pyb::object(g.attr("gr_frame")) : pyb::none();
+    if (frame.is_none()) {
+      pyb::dict frames = pyb::module_::import("sys").attr("_current_frames")();
+      pyb::int_ key(thread_ident);
+      if (!frames.contains(key)) return {};
+      frame = frames[key];
+    }
+    pyb::list lines = pyb::module_::import("traceback").attr("format_stack")(frame);
+    std::string out = "Traceback (most recent call last):\n";
+    for (auto line : lines) out += line.cast<std::string>();
+    return out;
+  } catch (pyb::error_already_set& e) {
+    return std::string("(stack unavailable: ") + e.what() + ")\n";
+  }
 }
 
 void GeventHub::wake() {

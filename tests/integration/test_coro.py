@@ -195,3 +195,70 @@ def test_worker_connections_bounds_connections():
         assert rc.response()[0] == 200
         b.close()
         c.close()
+
+
+@needs_gevent
+def test_request_timeout_of_a_waiting_greenlet_recycles_and_drains():
+    # The stuck request sleeps (the hub runs): its greenlet's stack is logged,
+    # the worker stops accepting, a request in flight meanwhile still finishes,
+    # the stuck one is dropped after graceful_timeout and a new worker serves.
+    with Server("-k", "coro", "--request-timeout", "2", "--graceful-timeout", "3",
+                "testapp:app") as srv:
+        (first,) = wait_for(srv.workers)
+        stuck = connect(srv, timeout=30)
+        stuck.sendall(get("/slow?t=30"))
+        time.sleep(1.0)
+        other = connect(srv, timeout=30)
+        other.sendall(get("/slow?t=1.5"))
+        assert wait_for(lambda: "Request exceeded request_timeout (2s)" in srv.log_text(), 5)
+        log = wait_for(lambda: "time.sleep" in srv.log_text() and srv.log_text(), 5)
+        assert "Traceback (most recent call last):" in log
+        assert "GET /slow?t=30; recycling the worker" in log
+        assert "testapp.py" in log and "in app" in log
+        rother = Reader(other)
+        status, headers, body = rother.response()
+        assert status == 200 and body.startswith(b"slept")
+        assert rother.closed(5)  # in flight at the stop: answered, then closed
+        assert wait_for(lambda: replaced(srv, first), 15)
+        assert Reader(stuck).closed(5)
+        assert "still running after graceful_timeout" in srv.log_text()
+        assert request(srv, "/")[0] == 200
+        assert "WORKER TIMEOUT" not in srv.log_text()
+        stuck.close()
+        other.close()
+
+
+@needs_gevent
+def test_request_timeout_of_a_greenlet_blocking_the_hub():
+    # A CPU loop never yields: the hub (and its timers) is blocked, so the
+    # watchdog thread reports the stack and ends the worker itself, long
+    # before the arbiter's heartbeat timeout (30 s) would.
+    with Server("-k", "coro", "--request-timeout", "1", "--graceful-timeout", "1",
+                "testapp:app") as srv:
+        (first,) = wait_for(srv.workers)
+        stuck = connect(srv, timeout=30)
+        stuck.sendall(get("/spin?t=60"))
+        assert wait_for(lambda: "Request exceeded request_timeout (1s)" in srv.log_text(), 5)
+        log = wait_for(lambda: "time.monotonic() < end" in srv.log_text() and srv.log_text(), 5)
+        assert "Traceback (most recent call last):" in log
+        assert "GET /spin?t=60; recycling the worker" in log
+        assert "testapp.py" in log and "in app" in log
+        t0 = time.monotonic()
+        assert wait_for(lambda: replaced(srv, first), 15)
+        assert time.monotonic() - t0 < 10
+        assert Reader(stuck).closed(5)
+        assert "1 request(s) still running after graceful_timeout" in srv.log_text()
+        assert request(srv, "/")[0] == 200
+        assert "WORKER TIMEOUT" not in srv.log_text()
+        stuck.close()
+
+
+@needs_gevent
+def test_requests_within_request_timeout_are_untouched():
+    with Server("-k", "coro", "--request-timeout", "2", "testapp:app") as srv:
+        (first,) = wait_for(srv.workers)
+        results, elapsed = concurrent(srv, "/slow?t=0.5", 50)
+        assert results == [200] * 50
+        time.sleep(2.5)  # the watchdog has looked more than ten times since
+        assert srv.workers() == [first]
+        assert "request_timeout" not in srv.log_text()
