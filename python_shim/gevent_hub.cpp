@@ -29,6 +29,7 @@ struct GeventHub::Impl {
   pyb::object runner;       ///< a greenlet's run: runner(request address)
   pyb::object greenlet_type;
   pyb::object run_callback;
+  pyb::object switch_name;  ///< interned "switch"
   bool woken = false;   ///< a poll_cb is queued on the loop
   bool stopped = false;
 
@@ -94,6 +95,7 @@ GeventHub::GeventHub(int reactor_fd, std::function<bool()> poll, std::function<v
   d.loop = d.hub.attr("loop");
   d.run_callback = d.loop.attr("run_callback");
   d.greenlet_type = pyb::module_::import("greenlet").attr("greenlet");
+  d.switch_name = pyb::reinterpret_steal<pyb::object>(PyUnicode_InternFromString("switch"));
   d.done = pyb::module_::import("gevent.event").attr("Event")();
   // Raw C functions, not pybind11's cpp_function: pybind11 keeps a per-thread
   // stack of argument-loader frames, and greenlets switching away inside a
@@ -119,10 +121,19 @@ void GeventHub::run() {
 }
 
 void* GeventHub::spawn(void* request, bool keep) {
+  // Raw C API calls: through pybind11 (argument tuples, casts) this was 4.2k
+  // instructions per request, a tenth of a hello-world request (docs/design.md).
   Impl& d = *impl_;
-  pyb::object g = d.greenlet_type(d.runner, d.hub);
-  pyb::object address = pyb::reinterpret_steal<pyb::object>(PyLong_FromVoidPtr(request));
-  d.run_callback(g.attr("switch"), address);
+  PyObject* gargs[] = {d.runner.ptr(), d.hub.ptr()};
+  auto g = pyb::reinterpret_steal<pyb::object>(PyObject_Vectorcall(d.greenlet_type.ptr(), gargs, 2, nullptr));
+  if (!g) throw pyb::error_already_set();
+  auto sw = pyb::reinterpret_steal<pyb::object>(PyObject_GetAttr(g.ptr(), d.switch_name.ptr()));
+  if (!sw) throw pyb::error_already_set();
+  auto address = pyb::reinterpret_steal<pyb::object>(PyLong_FromVoidPtr(request));
+  if (!address) throw pyb::error_already_set();
+  PyObject* cargs[] = {sw.ptr(), address.ptr()};
+  auto r = pyb::reinterpret_steal<pyb::object>(PyObject_Vectorcall(d.run_callback.ptr(), cargs, 2, nullptr));
+  if (!r) throw pyb::error_already_set();
   return keep ? g.release().ptr() : nullptr;
 }
 
@@ -153,7 +164,9 @@ void GeventHub::wake() {
   Impl& d = *impl_;
   if (d.woken || d.stopped) return;
   d.woken = true;
-  d.run_callback(d.poll_cb);
+  PyObject* args[] = {d.poll_cb.ptr()};
+  auto r = pyb::reinterpret_steal<pyb::object>(PyObject_Vectorcall(d.run_callback.ptr(), args, 1, nullptr));
+  if (!r) throw pyb::error_already_set();
 }
 
 bool GeventHub::wait_writable(int fd, int timeout_ms) {
