@@ -11,7 +11,7 @@ import pytest
 
 from server import Server, wait_for
 from test_coro import needs_gevent
-from test_gthread import request, rss_kb
+from engine_client import request, rss_kb
 
 N = 10_000
 IN_FLIGHT = 500  # connects/requests outstanding at once (the listen backlog is larger)

@@ -8,7 +8,7 @@ import pytest
 
 from server import Server, wait_for
 from test_coro import needs_gevent
-from test_gthread import connect, get
+from engine_client import connect, get
 
 SIZE = 40 << 20  # far more than the socket buffers hold
 
