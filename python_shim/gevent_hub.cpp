@@ -32,6 +32,7 @@ struct GeventHub::Impl {
   pyb::object getcurrent;   ///< greenlet.getcurrent
   pyb::object hub_switch;   ///< hub.switch: a request greenlet parks itself with it
   pyb::object run_callback;
+  pyb::object switch_name;  ///< interned "switch"
   /// Request greenlets parked between requests (owned references). A new
   /// greenlet per request cost an mmap + munmap of a 16 KiB Python frame
   /// chunk and its page faults each time; a parked one keeps its chunk.
@@ -123,6 +124,7 @@ GeventHub::GeventHub(int reactor_fd, std::function<bool()> poll, std::function<v
   d.greenlet_type = greenlet.attr("greenlet");
   d.getcurrent = greenlet.attr("getcurrent");
   d.hub_switch = d.hub.attr("switch");
+  d.switch_name = pyb::reinterpret_steal<pyb::object>(PyUnicode_InternFromString("switch"));
   d.done = pyb::module_::import("gevent.event").attr("Event")();
   // Raw C functions, not pybind11's cpp_function: pybind11 keeps a per-thread
   // stack of argument-loader frames, and greenlets switching away inside a
@@ -148,24 +150,59 @@ void GeventHub::run() {
   d.done.attr("wait")();
 }
 
-void GeventHub::spawn(void* request) {
+void* GeventHub::spawn(void* request, bool keep) {
+  // Raw C API calls: through pybind11 (argument tuples, casts) this was 4.2k
+  // instructions per request, a tenth of a hello-world request (docs/design.md).
   Impl& d = *impl_;
   pyb::object g;
   if (!d.idle.empty()) {
     g = pyb::reinterpret_steal<pyb::object>(d.idle.back());
     d.idle.pop_back();
   } else {
-    g = d.greenlet_type(d.runner, d.hub);
+    PyObject* gargs[] = {d.runner.ptr(), d.hub.ptr()};
+    g = pyb::reinterpret_steal<pyb::object>(PyObject_Vectorcall(d.greenlet_type.ptr(), gargs, 2, nullptr));
+    if (!g) throw pyb::error_already_set();
   }
-  pyb::object address = pyb::reinterpret_steal<pyb::object>(PyLong_FromVoidPtr(request));
-  d.run_callback(g.attr("switch"), address);
+  auto sw = pyb::reinterpret_steal<pyb::object>(PyObject_GetAttr(g.ptr(), d.switch_name.ptr()));
+  if (!sw) throw pyb::error_already_set();
+  auto address = pyb::reinterpret_steal<pyb::object>(PyLong_FromVoidPtr(request));
+  if (!address) throw pyb::error_already_set();
+  PyObject* cargs[] = {sw.ptr(), address.ptr()};
+  auto r = pyb::reinterpret_steal<pyb::object>(PyObject_Vectorcall(d.run_callback.ptr(), cargs, 2, nullptr));
+  if (!r) throw pyb::error_already_set();
+  return keep ? g.release().ptr() : nullptr;
+}
+
+void GeventHub::release(void* greenlet) { Py_XDECREF(static_cast<PyObject*>(greenlet)); }
+
+std::string GeventHub::greenlet_stack(void* greenlet, unsigned long thread_ident) {
+  if (!Py_IsInitialized()) return {};
+  pyb::gil_scoped_acquire gil;
+  auto g = pyb::reinterpret_steal<pyb::object>(static_cast<PyObject*>(greenlet));
+  try {
+    pyb::object frame = g ? pyb::object(g.attr("gr_frame")) : pyb::none();
+    if (frame.is_none()) {
+      pyb::dict frames = pyb::module_::import("sys").attr("_current_frames")();
+      pyb::int_ key(thread_ident);
+      if (!frames.contains(key)) return {};
+      frame = frames[key];
+    }
+    pyb::list lines = pyb::module_::import("traceback").attr("format_stack")(frame);
+    std::string out = "Traceback (most recent call last):\n";
+    for (auto line : lines) out += line.cast<std::string>();
+    return out;
+  } catch (pyb::error_already_set& e) {
+    return std::string("(stack unavailable: ") + e.what() + ")\n";
+  }
 }
 
 void GeventHub::wake() {
   Impl& d = *impl_;
   if (d.woken || d.stopped) return;
   d.woken = true;
-  d.run_callback(d.poll_cb);
+  PyObject* args[] = {d.poll_cb.ptr()};
+  auto r = pyb::reinterpret_steal<pyb::object>(PyObject_Vectorcall(d.run_callback.ptr(), args, 1, nullptr));
+  if (!r) throw pyb::error_already_set();
 }
 
 bool GeventHub::wait_writable(int fd, int timeout_ms) {

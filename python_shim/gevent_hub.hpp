@@ -29,14 +29,23 @@ class GeventHub {
   /// Run the hub until `poll` returns true.
   void run();
   /// Start a greenlet (parent: the hub) that calls run_request(request), on
-  /// the hub's next callback round (never inside poll()).
-  void spawn(void* request);
+  /// the hub's next callback round (never inside poll()). With `keep`, returns
+  /// a new reference to the greenlet (for greenlet_stack(); drop it with
+  /// release()), else nullptr.
+  void* spawn(void* request, bool keep = false);
   /// Call `poll` on the hub's next callback round (at most once per round).
   /// Needed after every post to the engine made outside `poll`.
   void wake();
   /// From inside a request greenlet, with or without the GIL: wait until `fd`
   /// is writable, letting the other greenlets run. false on timeout or error.
   static bool wait_writable(int fd, int timeout_ms);
+  /// Drop a reference spawn() returned (GIL held).
+  static void release(void* greenlet);
+  /// From any thread (takes the GIL): the Python stack of `greenlet` in
+  /// traceback format, consuming the reference. A greenlet that is running
+  /// right now (it blocks the hub) has no saved frame: then the stack of
+  /// thread `thread_ident` (the hub's) is the one. nullptr: that thread's.
+  static std::string greenlet_stack(void* greenlet, unsigned long thread_ident);
 
  struct Impl;  ///< gevent_hub.cpp only
 

@@ -40,7 +40,7 @@ bool write_all(int fd, std::string_view bytes, int timeout_ms) {
   return true;
 }
 
-bool send_file_all(int fd, int file_fd, off_t offset, std::size_t count, int timeout_ms) {
+SendFileStatus send_file_some(int fd, int file_fd, off_t& offset, std::size_t& count) {
   while (count > 0) {
     ssize_t n = ::sendfile(fd, file_fd, &offset, std::min<std::size_t>(count, 0x3FFFFFFF));
     if (n > 0) {
@@ -48,12 +48,23 @@ bool send_file_all(int fd, int file_fd, off_t offset, std::size_t count, int tim
     } else if (n < 0 && errno == EINTR) {
       continue;
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!wait_for(fd, POLLOUT, timeout_ms)) return false;
+      return SendFileStatus::WouldBlock;
     } else {
-      return false;  // error, or the file is shorter than promised
+      return SendFileStatus::Failed;  // error, or the file is shorter than promised
     }
   }
-  return true;
+  return SendFileStatus::Done;
+}
+
+bool send_file_all(int fd, int file_fd, off_t offset, std::size_t count, int timeout_ms) {
+  for (;;) {
+    switch (send_file_some(fd, file_fd, offset, count)) {
+      case SendFileStatus::Done: return true;
+      case SendFileStatus::Failed: return false;
+      case SendFileStatus::WouldBlock:
+        if (!wait_for(fd, POLLOUT, timeout_ms)) return false;
+    }
+  }
 }
 
 long read_some(int fd, std::string& out, std::size_t max, int timeout_ms) {

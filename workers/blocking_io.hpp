@@ -15,6 +15,13 @@ bool write_all(int fd, std::string_view bytes, int timeout_ms);
 /// waiting up to `timeout_ms` whenever the socket is full. False on error,
 /// timeout, or a file shorter than promised.
 bool send_file_all(int fd, int file_fd, off_t offset, std::size_t count, int timeout_ms);
+
+enum class SendFileStatus { Done, WouldBlock, Failed };
+/// The non-blocking step of send_file_all: sendfile(2) until `count` bytes
+/// are sent (Done), the socket is full (WouldBlock: wait for writability and
+/// call again), or an error / a file shorter than promised (Failed).
+/// Advances `offset` and decreases `count`.
+SendFileStatus send_file_some(int fd, int file_fd, off_t& offset, std::size_t& count);
 /// Read what is available (up to `max`) after waiting up to `timeout_ms`.
 /// Returns bytes read, 0 on EOF, -1 on error or timeout.
 long read_some(int fd, std::string& out, std::size_t max, int timeout_ms);

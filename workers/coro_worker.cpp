@@ -6,15 +6,18 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "core/http/response.hpp"
 #include "core/log/error_log.hpp"
 #include "python_shim/gevent_hub.hpp"
 #include "python_shim/interpreter.hpp"
+#include "python_shim/threads.hpp"
 #include "python_shim/wsgi_app.hpp"
 #include "workers/access_log.hpp"
 #include "workers/blocking_io.hpp"
 #include "workers/engine/engine.hpp"
+#include "workers/request_watchdog.hpp"
 
 namespace gpp::workers {
 namespace {
@@ -45,6 +48,19 @@ class GreenletSink : public py::ResponseSink {
     ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     return n > 0 ? static_cast<std::size_t>(n) : 0;
   }
+  /// wsgi.file_wrapper: sendfile(2) on the non-blocking socket; when it is
+  /// full the greenlet waits in gevent like write() (the body never enters
+  /// Python, the hub is never blocked).
+  bool send_file(int file_fd, off_t offset, std::size_t count) override {
+    for (;;) {
+      switch (send_file_some(fd_, file_fd, offset, count)) {
+        case SendFileStatus::Done: return true;
+        case SendFileStatus::Failed: return false;
+        case SendFileStatus::WouldBlock:
+          if (!py::GeventHub::wait_writable(fd_, timeout_ms_)) return false;
+      }
+    }
+  }
 
  private:
   int fd_;
@@ -56,6 +72,9 @@ class InlineSink : public py::ResponseSink {
  public:
   InlineSink(int fd, int timeout_ms) : fd_(fd), timeout_ms_(timeout_ms) {}
   bool write(std::string_view bytes) override { return write_all(fd_, bytes, timeout_ms_); }
+  bool send_file(int file_fd, off_t offset, std::size_t count) override {
+    return send_file_all(fd_, file_fd, offset, count, timeout_ms_);
+  }
 
  private:
   int fd_;
@@ -68,11 +87,19 @@ class CoroRunner final : public engine::AppRunner {
 
   /// With a hub, each request gets a greenlet; without, it runs right here.
   void set_hub(py::GeventHub* hub) noexcept { hub_ = hub; }
+  /// request_timeout: each request is registered with the watchdog.
+  void set_watchdog(RequestWatchdog* w) noexcept { watchdog_ = w; }
 
   void start(engine::Exchange& ex) override {
     ++busy_;
-    if (hub_) hub_->spawn(&ex);
-    else run(ex);
+    void* greenlet = hub_ ? hub_->spawn(&ex, watchdog_ != nullptr) : nullptr;
+    if (watchdog_) {
+      std::string what(ex.request.head->method);
+      what += ' ';
+      what.append(ex.request.head->target);
+      ex.runner_data = watchdog_->begin(std::move(what), greenlet);
+    }
+    if (!hub_) run(ex);
   }
 
   [[nodiscard]] std::size_t busy() const noexcept override { return busy_; }
@@ -96,6 +123,10 @@ class CoroRunner final : public engine::AppRunner {
     log_access({.request = &ex.request, .response = &ex.framer,
                 .error_status = failed ? "500 Internal Server Error" : "", .start = start});
     if (failed) sink.write(core::http::error_response(500, "Internal Server Error", ""));
+    if (watchdog_) {
+      auto* entry = static_cast<RequestWatchdog::Entry*>(std::exchange(ex.runner_data, nullptr));
+      py::GeventHub::release(watchdog_->end(entry));  // GIL held in a greenlet; nullptr inline
+    }
     --busy_;
     engine_.finished(ex);
     // finished() posts from outside the engine's poll(): Asio does not wake
@@ -106,8 +137,28 @@ class CoroRunner final : public engine::AppRunner {
   py::WsgiApp& app_;
   engine::Engine& engine_;
   py::GeventHub* hub_ = nullptr;
+  RequestWatchdog* watchdog_ = nullptr;
   std::size_t busy_ = 0;  ///< one thread: no atomics
 };
+
+/// request_timeout > 0: the watchdog thread (workers/request_watchdog.hpp).
+std::unique_ptr<RequestWatchdog> make_watchdog(const config::Config& cfg, engine::Engine& eng, WorkerFlags& flags) {
+  double limit = cfg.get_double("request_timeout");
+  if (limit <= 0) return nullptr;
+  unsigned long loop_thread = py::current_thread_ident();
+  RequestWatchdog::Hooks hooks;
+  hooks.stack = [loop_thread](void* greenlet) { return py::GeventHub::greenlet_stack(greenlet, loop_thread); };
+  hooks.recycle = [&eng] { eng.recycle(); };
+  hooks.give_up = [&flags](std::size_t running) {
+    // The loop thread is stuck (a CPU loop or a C call): it can neither drain
+    // nor exit, so this thread ends the worker; the arbiter starts another.
+    if (!flags.quick_exit)
+      core::log::warning("Worker exiting with " + std::to_string(running) +
+                         " request(s) still running after graceful_timeout");
+    exit_worker(0);
+  };
+  return std::make_unique<RequestWatchdog>(limit, cfg.get_double("graceful_timeout"), std::move(hooks));
+}
 
 }  // namespace
 
@@ -131,7 +182,9 @@ int run_coro_worker(WorkerContext& ctx, py::WsgiApp& app, WorkerFlags& flags, in
     py::GilRelease nogil;  // WsgiApp::call takes the GIL per request
     engine::Engine eng(ctx, flags, wake_fd, opts);
     CoroRunner runner(app, eng);
-    eng.run(runner);
+    auto watchdog = make_watchdog(cfg, eng, flags);
+    runner.set_watchdog(watchdog.get());
+    if (eng.run(runner) != 0) watchdog.release();  // a request still points into it
     return 0;
   }
 
@@ -144,15 +197,22 @@ int run_coro_worker(WorkerContext& ctx, py::WsgiApp& app, WorkerFlags& flags, in
       eng->reactor_fd(), [eng] { return eng->poll(); },
       [runner](void* ex) { runner->run(*static_cast<engine::Exchange*>(ex)); });
   runner->set_hub(hub);
+  auto watchdog = make_watchdog(cfg, *eng, flags);
+  runner->set_watchdog(watchdog.get());
   eng->start(*runner);
   hub->run();
   std::size_t still_running = runner->busy();
   if (still_running == 0) {
+    {
+      py::GilRelease nogil;  // its give_up may be taking the GIL
+      watchdog.reset();
+    }
     delete hub;
     delete runner;
     delete eng;
     return 0;
   }
+  watchdog.release();  // leaked with the rest: the stuck greenlet points into it
   if (!flags.quick_exit)
     core::log::warning("Worker exiting with " + std::to_string(still_running) +
                        " request(s) still running after graceful_timeout");

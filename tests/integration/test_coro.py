@@ -1,21 +1,16 @@
 """The coro worker (-k coro; -k gevent and friends select it): the shared
-engine and the app on one thread, one greenlet per request under gevent."""
+engine and the app on one thread, one greenlet per request under gevent.
+What it shares with gthread (keep-alive, pipelining, signals, max_requests
+...) is in test_engine.py."""
 import json
 import os
-import signal
 import threading
 import time
 
 import pytest
 
+from engine_client import HAVE_GEVENT, Reader, connect, get, replaced, request
 from server import Server, run_binary, wait_for
-from test_gthread import Reader, connect, get, replaced, request
-
-try:
-    import gevent  # noqa: F401  (the server embeds the same /usr/bin/python3)
-    HAVE_GEVENT = True
-except ImportError:
-    HAVE_GEVENT = False
 
 needs_gevent = pytest.mark.skipif(not HAVE_GEVENT, reason="gevent not installed")
 
@@ -54,29 +49,6 @@ def test_greenlets_are_multithread_and_patched():
         env = json.loads(body)
         assert status == 200
         assert env["wsgi.multithread"] is True
-
-
-def test_keepalive_and_pipelining():
-    with Server("-k", "coro", "testapp:app") as srv:
-        with connect(srv) as s:
-            r = Reader(s)
-            for _ in range(3):
-                s.sendall(get("/pid"))
-                status, headers, _ = r.response()
-                assert status == 200 and headers["connection"] == "keep-alive"
-        reqs = b""
-        for i in range(50):
-            body = b"req-%d" % i
-            if i % 3 == 2:
-                reqs += (b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                         b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
-            else:
-                reqs += b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
-        with connect(srv) as s:
-            s.sendall(reqs)
-            r = Reader(s)
-            bodies = [r.response()[2] for _ in range(50)]
-        assert bodies == [b"req-%d" % i for i in range(50)]
 
 
 def test_large_streamed_response_to_a_slow_reader_does_not_block_others():
@@ -128,70 +100,68 @@ def test_without_gevent_requests_run_one_after_another(tmp_path):
                 assert r.response()[0] == 200
 
 
-def test_term_drains_in_flight_request_and_closes_idle_connections():
-    with Server("-k", "coro", "--keep-alive", "30", "testapp:app") as srv:
-        idle = connect(srv)
-        idle.sendall(get("/"))
-        ridle = Reader(idle)
-        assert ridle.response()[0] == 200
-        busy = connect(srv)
-        busy.sendall(get("/slow?t=1"))
-        time.sleep(0.3)
-        srv.signal(signal.SIGTERM)
-        assert ridle.closed(1.0)
-        rbusy = Reader(busy)
-        status, _, body = rbusy.response()
+@needs_gevent
+def test_request_timeout_of_a_waiting_greenlet_recycles_and_drains():
+    # The stuck request sleeps (the hub runs): its greenlet's stack is logged,
+    # the worker stops accepting, a request in flight meanwhile still finishes,
+    # the stuck one is dropped after graceful_timeout and a new worker serves.
+    with Server("-k", "coro", "--request-timeout", "2", "--graceful-timeout", "3",
+                "testapp:app") as srv:
+        (first,) = wait_for(srv.workers)
+        stuck = connect(srv, timeout=30)
+        stuck.sendall(get("/slow?t=30"))
+        time.sleep(1.0)
+        other = connect(srv, timeout=30)
+        other.sendall(get("/slow?t=1.5"))
+        assert wait_for(lambda: "Request exceeded request_timeout (2s)" in srv.log_text(), 5)
+        log = wait_for(lambda: "time.sleep" in srv.log_text() and srv.log_text(), 5)
+        assert "Traceback (most recent call last):" in log
+        assert "GET /slow?t=30; recycling the worker" in log
+        assert "testapp.py" in log and "in app" in log
+        rother = Reader(other)
+        status, headers, body = rother.response()
         assert status == 200 and body.startswith(b"slept")
-        assert rbusy.closed(2)
-        assert srv.wait_exit(10) == 0
-
-
-def test_quit_is_quick_even_with_a_request_running():
-    with Server("-k", "coro", "testapp:app") as srv:
-        s = connect(srv)
-        s.sendall(get("/slow?t=10"))
-        time.sleep(0.3)
-        t0 = time.monotonic()
-        srv.signal(signal.SIGQUIT)
-        assert srv.wait_exit(5) is not None
-        assert time.monotonic() - t0 < 3
-        s.close()
-
-
-def test_max_requests_recycles_the_worker():
-    with Server("-k", "coro", "--max-requests", "3", "testapp:app") as srv:
-        (first,) = wait_for(srv.workers)
-        with connect(srv) as s:
-            r = Reader(s)
-            for _ in range(3):
-                s.sendall(get("/pid"))
-                status, headers, _ = r.response()
-                assert status == 200
-            assert headers["connection"] == "close"
-        assert wait_for(lambda: replaced(srv, first), 10)
-
-
-def test_heartbeat_keeps_an_idle_worker_alive():
-    with Server("-k", "coro", "--timeout", "2", "testapp:app") as srv:
-        (first,) = wait_for(srv.workers)
-        time.sleep(3.5)
-        assert srv.workers() == [first]
+        assert rother.closed(5)  # in flight at the stop: answered, then closed
+        assert wait_for(lambda: replaced(srv, first), 15)
+        assert Reader(stuck).closed(5)
+        assert "still running after graceful_timeout" in srv.log_text()
         assert request(srv, "/")[0] == 200
+        assert "WORKER TIMEOUT" not in srv.log_text()
+        stuck.close()
+        other.close()
 
 
 @needs_gevent
-def test_worker_connections_bounds_connections():
-    with Server("-k", "coro", "--worker-connections", "2", "--keep-alive", "30", "testapp:app") as srv:
-        a, b = connect(srv), connect(srv)
-        time.sleep(0.3)
-        c = connect(srv, timeout=5)
-        c.sendall(get("/"))
-        rc = Reader(c)
-        c.settimeout(0.7)
-        with pytest.raises(OSError):
-            rc.response()
-        a.close()
-        c.settimeout(5)
-        assert rc.response()[0] == 200
-        b.close()
-        c.close()
+def test_request_timeout_of_a_greenlet_blocking_the_hub():
+    # A CPU loop never yields: the hub (and its timers) is blocked, so the
+    # watchdog thread reports the stack and ends the worker itself, long
+    # before the arbiter's heartbeat timeout (30 s) would.
+    with Server("-k", "coro", "--request-timeout", "1", "--graceful-timeout", "1",
+                "testapp:app") as srv:
+        (first,) = wait_for(srv.workers)
+        stuck = connect(srv, timeout=30)
+        stuck.sendall(get("/spin?t=60"))
+        assert wait_for(lambda: "Request exceeded request_timeout (1s)" in srv.log_text(), 5)
+        log = wait_for(lambda: "time.monotonic() < end" in srv.log_text() and srv.log_text(), 5)
+        assert "Traceback (most recent call last):" in log
+        assert "GET /spin?t=60; recycling the worker" in log
+        assert "testapp.py" in log and "in app" in log
+        t0 = time.monotonic()
+        assert wait_for(lambda: replaced(srv, first), 15)
+        assert time.monotonic() - t0 < 10
+        assert Reader(stuck).closed(5)
+        assert "1 request(s) still running after graceful_timeout" in srv.log_text()
+        assert request(srv, "/")[0] == 200
+        assert "WORKER TIMEOUT" not in srv.log_text()
+        stuck.close()
+
+
+@needs_gevent
+def test_requests_within_request_timeout_are_untouched():
+    with Server("-k", "coro", "--request-timeout", "2", "testapp:app") as srv:
+        (first,) = wait_for(srv.workers)
+        results, elapsed = concurrent(srv, "/slow?t=0.5", 50)
+        assert results == [200] * 50
+        time.sleep(2.5)  # the watchdog has looked more than ten times since
+        assert srv.workers() == [first]
+        assert "request_timeout" not in srv.log_text()

@@ -20,6 +20,7 @@ struct Exchange {
   int io_timeout_ms = 30000;    ///< bound on each wait for the socket to take bytes
   py::CallResult result = py::CallResult::Ok;  ///< set by the runner
   void* owner = nullptr;        ///< engine-private
+  void* runner_data = nullptr;  ///< the runner's own (coro: its request_timeout entry)
 };
 
 /// How a worker class runs the app.

@@ -1,4 +1,5 @@
 """WSGI apps the integration tests run (plain WSGI, no framework)."""
+import io
 import json
 import os
 import time
@@ -18,6 +19,14 @@ def app(environ, start_response):
     if path == "/slow":
         time.sleep(float(qs.get("t", ["1"])[0]))
         return _respond(start_response, "200 OK", ("slept %d" % os.getpid()).encode())
+    if path == "/spin":
+        # A CPU loop: never yields to gevent's hub (time.monotonic is not patched).
+        end = time.monotonic() + float(qs.get("t", ["1"])[0])
+        while time.monotonic() < end:
+            pass
+        return _respond(start_response, "200 OK", b"spun")
+    if path == "/download":
+        return download(environ, start_response, qs)
     if path == "/echo":
         body = environ["wsgi.input"].read()
         return _respond(start_response, "200 OK", body, environ.get("CONTENT_TYPE", "application/octet-stream"))
@@ -30,6 +39,31 @@ def app(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain")])
         return (("line %d\n" % i).encode() for i in range(5))
     return _respond(start_response, "200 OK", b"hello")
+
+
+class MarkedFile(io.FileIO):
+    """A real file (sendfile-able) whose close() is recorded in CLOSE_MARKER."""
+
+    tag = ""
+
+    def close(self):
+        if not self.closed and os.environ.get("CLOSE_MARKER"):
+            with open(os.environ["CLOSE_MARKER"], "a") as f:
+                f.write("closed %s\n" % self.tag)
+        super().close()
+
+
+def download(environ, start_response, qs):
+    """FILE_TO_SERVE through wsgi.file_wrapper, from ?offset=, capped by a
+    Content-Length of ?length= when given."""
+    f = MarkedFile(os.environ["FILE_TO_SERVE"], "rb")
+    f.tag = qs.get("tag", [""])[0]
+    f.seek(int(qs.get("offset", ["0"])[0]))
+    headers = [("Content-Type", "application/octet-stream")]
+    if "length" in qs:
+        headers.append(("Content-Length", qs["length"][0]))
+    start_response("200 OK", headers)
+    return environ["wsgi.file_wrapper"](f, 65536)
 
 
 class ClosingBody:
