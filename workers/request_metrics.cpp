@@ -20,9 +20,8 @@ std::int64_t monotonic_ns() noexcept {
 
 }  // namespace
 
-InFlight::InFlight() noexcept {
+void InFlight::link() noexcept {
   core::metrics::WorkerSlot* slot = detail::g_slot;
-  if (!slot) return;
   start_ns_ = monotonic_ns();
   linked_ = true;
   prev_ = g_list.tail;
@@ -35,8 +34,7 @@ InFlight::InFlight() noexcept {
   slot->in_flight.store(g_list.size, r);
 }
 
-InFlight::~InFlight() {
-  if (!linked_) return;
+void InFlight::unlink() noexcept {
   if (prev_) prev_->next_ = next_;
   else g_list.head = next_;
   if (next_) next_->prev_ = prev_;

@@ -38,12 +38,19 @@ inline void mark_exit(core::metrics::ExitReason reason) noexcept {
 /// the engine's I/O thread (dispatch runs there for gthread and coro).
 class InFlight {
  public:
-  InFlight() noexcept;
-  ~InFlight();
+  InFlight() noexcept {
+    if (detail::g_slot) link();  // metrics off: this branch is all it costs
+  }
+  ~InFlight() {
+    if (linked_) unlink();
+  }
   InFlight(const InFlight&) = delete;
   InFlight& operator=(const InFlight&) = delete;
 
  private:
+  void link() noexcept;
+  void unlink() noexcept;
+
   InFlight* prev_ = nullptr;
   InFlight* next_ = nullptr;
   std::int64_t start_ns_ = 0;
