@@ -47,7 +47,12 @@ std::int64_t monotonic_ns() {
 bool Arbiter::Impl::metrics_start() {
   std::string addr = cfg().get_string("metrics_bind");
   if (addr.empty()) return true;
-  metrics_shm = metrics::ShmRegion::create();
+  try {
+    metrics_shm = metrics::ShmRegion::create();
+  } catch (const std::exception& e) {
+    core::log::error(e.what());
+    return false;
+  }
   metrics_server = std::make_unique<MetricsServer>(io, [this] { return metrics_render(); });
   try {
     metrics_server->listen(addr);
@@ -71,7 +76,12 @@ void Arbiter::Impl::metrics_reload() {
     return;
   }
   // Turned on by this HUP: workers of the new generation get slots (the old ones are not counted).
-  if (!metrics_shm.mapped()) metrics_shm = metrics::ShmRegion::create();
+  try {
+    if (!metrics_shm.mapped()) metrics_shm = metrics::ShmRegion::create();
+  } catch (const std::exception& e) {
+    core::log::error(e.what());
+    return;
+  }
   if (!metrics_server) metrics_server = std::make_unique<MetricsServer>(io, [this] { return metrics_render(); });
   try {
     metrics_server->listen(addr);

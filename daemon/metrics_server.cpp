@@ -105,6 +105,7 @@ struct MetricsServer::Listener : std::enable_shared_from_this<MetricsServer::Lis
   std::string out;
   bool closed = false;
   std::string unix_path;  ///< socket file to remove on close()
+  ino_t unix_inode = 0;   ///< ... only while it is still ours (a USR2 master may have replaced it)
 
   void accept() {
     acceptor.async_accept(client, [self = shared_from_this()](const boost::system::error_code& ec) {
@@ -176,7 +177,9 @@ struct MetricsServer::Listener : std::enable_shared_from_this<MetricsServer::Lis
     deadline.cancel();
     client.close(ec);
     acceptor.close(ec);
-    if (!unix_path.empty()) ::unlink(unix_path.c_str());
+    struct stat st{};
+    if (!unix_path.empty() && ::stat(unix_path.c_str(), &st) == 0 && st.st_ino == unix_inode)
+      ::unlink(unix_path.c_str());
   }
 };
 
@@ -191,6 +194,8 @@ void MetricsServer::listen(const std::string& addr) {
   core::UniqueFd fd = open_listener(addr, family, unix_path);
   auto next = std::make_shared<Listener>(io_, render_);
   next->unix_path = unix_path;
+  struct stat st{};
+  if (!unix_path.empty() && ::stat(unix_path.c_str(), &st) == 0) next->unix_inode = st.st_ino;
   next->acceptor.assign(Protocol(family, SOCK_STREAM), fd.release());
   close();
   current_ = std::move(next);

@@ -321,7 +321,32 @@ def test_unix_socket_endpoint(tmp_path):
         http_get(srv.port, "/missing")
         m = scrape(None, unix=path)
         assert value(m, "gunicornpp_requests_total", status="404") == 1
+    assert srv.proc.returncode == 0
     assert not os.path.exists(path)
+
+
+def test_usr2_master_takes_the_endpoint_over(tmp_path):
+    pidfile = str(tmp_path / "app.pid")
+    srv, mport = start("sync", "--pid", pidfile, workers=1)
+    with srv:
+        http_get(srv.port, "/")
+        srv.signal(signal.SIGUSR2)
+        assert wait_for(lambda: os.path.exists(pidfile + ".2"), timeout=15)
+        new_master = int(open(pidfile + ".2").read())
+        assert wait_for(lambda: "retrying while the old master runs" in srv.log_text(), timeout=15)
+        assert value(scrape(mport), "gunicornpp_requests_total", status="200") == 1  # still the old master
+        srv.signal(signal.SIGTERM)
+        assert srv.wait_exit(15) == 0
+        try:
+            assert wait_for(lambda: srv.log_text().count("Metrics endpoint at:") == 2, timeout=15)
+            http_get(srv.port, "/missing")
+            m = scrape(mport)  # the new master's counters, from zero
+            assert value(m, "gunicornpp_requests_total", status="404") == 1
+            assert value(m, "gunicornpp_requests_total", status="200") == 0
+        finally:
+            os.kill(new_master, signal.SIGTERM)
+            wait_for(lambda: not os.path.exists("/proc/%d" % new_master) or
+                     open("/proc/%d/stat" % new_master).read().split(") ")[1][0] == "Z", timeout=15)
 
 
 def _shared_anon_maps(pid):
