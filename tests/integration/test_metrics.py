@@ -160,7 +160,7 @@ def test_counters_add_up_under_load(klass):
 def test_in_flight_and_oldest_age(klass):
     srv, mport = start(klass, "--timeout", "30")
     with srv:
-        first = threading.Thread(target=http_get, args=(srv.port, "/slow?t=4"), kwargs={"timeout": 30})
+        first = threading.Thread(target=http_get, args=(srv.port, "/slow?t=6"), kwargs={"timeout": 30})
         t0 = time.monotonic()
         first.start()
         assert wait_for(lambda: value(scrape(mport), "gunicornpp_requests_in_flight") == 1, timeout=10)
@@ -213,6 +213,16 @@ def test_restart_timeout_for_a_hung_worker():
         m = scrape(mport)
         assert restarts(m, "crash") == 0
         assert value(m, "gunicornpp_requests_in_flight") == 0
+
+
+def test_restart_request_timeout_gthread():
+    srv, mport = start("gthread", "--request-timeout", "1", "--graceful-timeout", "10", workers=1)
+    with srv:
+        assert http_get(srv.port, "/slow?t=2.5", timeout=30)[0] == 200
+        assert wait_for(lambda: restarts(scrape(mport), "request_timeout") == 1, timeout=20)
+        m = scrape(mport)
+        assert restarts(m, "crash") == 0 and restarts(m, "timeout") == 0
+        assert value(m, "gunicornpp_requests_total", status="200") == 1
 
 
 def _quiet_get(port, path):
