@@ -63,6 +63,7 @@ void Arbiter::Impl::execute(std::vector<Action> actions) {
           } else if constexpr (std::is_same_v<T, Spawn>) {
             spawn(a.age);
           } else if constexpr (std::is_same_v<T, Kill>) {
+            metrics_killed(a.pid, a.signal);
             ::kill(a.pid, a.signal);
           } else if constexpr (std::is_same_v<T, ReloadConfig>) {
             reload();
@@ -112,6 +113,7 @@ void Arbiter::Impl::reap() {
     if (WIFEXITED(status)) ev.exit_code = WEXITSTATUS(status);
     else if (WIFSIGNALED(status)) ev.term_signal = WTERMSIG(status);
     else continue;
+    metrics_reaped(ev);  // reads state.workers[pid], which feed() erases
     feed(ev);
     py::hooks_child_exited(pid, false);  // gone from server.WORKERS, hook or not
     if (exit_code) return;
@@ -123,7 +125,11 @@ void Arbiter::Impl::on_signal(int sig) {
     case SIGCHLD: reap(); return;
     case SIGHUP: feed(SignalEvent{Sig::HUP}); return;
     case SIGTTIN: feed(SignalEvent{Sig::TTIN}); return;
-    case SIGTTOU: feed(SignalEvent{Sig::TTOU}); return;
+    case SIGTTOU:
+      retire_context = core::metrics::ExitReason::ScaleDown;
+      feed(SignalEvent{Sig::TTOU});
+      retire_context = core::metrics::ExitReason::Reload;
+      return;
     case SIGTERM: feed(SignalEvent{Sig::TERM}); return;
     case SIGINT: feed(SignalEvent{Sig::INT}); return;
     case SIGQUIT: feed(SignalEvent{Sig::QUIT}); return;
@@ -148,6 +154,7 @@ void Arbiter::Impl::arm_timer() {
     if (ec) return;
     reap();  // a SIGCHLD coalesced with another is still reaped within a tick
     if (exit_code) return;
+    metrics_tick();
     Tick tick;
     tick.ppid = ::getppid();
     for (const auto& [pid, hb] : heartbeats) tick.idle_s[pid] = hb.idle_seconds();
@@ -164,7 +171,8 @@ int Arbiter::run() {
   im.master_title();
   im.arm_signals();
   im.arm_timer();
-  im.execute(start(im.state, Clock::now()));
+  if (!im.metrics_start()) im.exit_code = 1;
+  if (!im.exit_code) im.execute(start(im.state, Clock::now()));
   if (!im.exit_code) {
     // Python threads a hook started in the master (a metrics exporter in
     // when_ready, ...) run while the arbiter waits; hooks take the GIL back.

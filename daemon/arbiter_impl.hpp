@@ -3,7 +3,9 @@
 #include <map>
 #include <optional>
 
+#include "core/metrics/shm_region.hpp"
 #include "daemon/arbiter.hpp"
+#include "daemon/metrics_server.hpp"
 #include "workers/asio.hpp"
 #include "workers/heartbeat.hpp"
 
@@ -40,6 +42,40 @@ struct Arbiter::Impl {
   [[noreturn]] void exec_new_master(pid_t old_master);
   /// The old master is gone: take over the pidfile, title, MAINPID.
   void promote();
+
+  // arbiter_metrics.cpp (--metrics-bind; all no-ops while it was never set)
+  /// What the shell knows about a worker for its restart reason.
+  struct MetricsWorker {
+    std::size_t slot = 0;
+    bool sent_kill = false;              ///< we sent it SIGKILL
+    core::metrics::ExitReason retired{}; ///< we sent it TERM to retire it (reload / scale_down)
+    std::uint64_t oom_kills = 0;         ///< /proc/vmstat oom_kill when it was forked
+  };
+  core::metrics::ShmRegion metrics_shm;
+  std::unique_ptr<MetricsServer> metrics_server;
+  std::map<pid_t, MetricsWorker> metrics_workers;
+  std::optional<std::size_t> spawning_slot;  ///< the slot of the worker being forked
+  /// Why a TERM the state machine sends now retires a worker (TTOU: scale_down).
+  core::metrics::ExitReason retire_context = core::metrics::ExitReason::Reload;
+  bool metrics_bind_pending = false;  ///< a USR2 master waits for the old one to free the address
+  /// Map and bind when metrics_bind is set. False: it cannot bind (start fails).
+  bool metrics_start();
+  /// HUP: bind, re-bind or close after the new config is in place.
+  void metrics_reload();
+  /// Tick: retry a pending bind.
+  void metrics_tick();
+  /// Before fork: take a slot for the new worker (spawning_slot).
+  void metrics_before_spawn();
+  /// After fork in the parent: pid >= 0 registers it, pid < 0 frees the slot.
+  void metrics_after_spawn(pid_t pid);
+  /// In the child: hand the worker its slot.
+  void metrics_in_child(workers::WorkerContext& ctx);
+  /// execute(Kill): remember what we sent.
+  void metrics_killed(pid_t pid, int sig);
+  /// reap(), before the state machine forgets the worker: fold its slot, count the restart.
+  void metrics_reaped(const ChildExited& ev);
+  /// The /metrics body.
+  std::string metrics_render();
 
   // arbiter_reload.cpp
   /// HUP: re-read the configuration, re-bind when `bind` changed, feed ReloadDone.

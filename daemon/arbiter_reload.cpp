@@ -80,6 +80,7 @@ void Arbiter::Impl::reload() {
   }
   setup.cfg = std::move(fresh);
   py::hooks_configure(cfg());
+  metrics_reload();
   std::string pidpath = cfg().get_string("pidfile");
   if (!pidpath.empty() && state.master_pid != 0) pidpath += ".2";  // unpromoted USR2 master
   if (setup.pidfile.path() != pidpath || !setup.pidfile.active()) {

@@ -78,6 +78,7 @@ void Arbiter::Impl::run_child(int age) {
   ctx.heartbeat = &heartbeats.at(self);
   ctx.preloaded_app = setup.preloaded_app;
   ctx.app_uri = cfg().app_uri.value_or("");
+  metrics_in_child(ctx);
   int code = workers::run_worker(ctx);
   workers::exit_worker(code);
 }
@@ -92,6 +93,7 @@ void Arbiter::Impl::spawn(int age) {
     return;
   }
   publish_server();
+  metrics_before_spawn();
   py::hooks_pre_fork(age);
   py::GilHold gil;  // fork with the GIL (PyOS_BeforeFork); the child keeps it
   // The child starts with every signal blocked until it has its own handlers;
@@ -109,11 +111,13 @@ void Arbiter::Impl::spawn(int age) {
     for (auto& [other, sibling] : heartbeats) sibling.close();
     heartbeats.clear();
     heartbeats.emplace(::getpid(), std::move(hb));
+    if (metrics_server) metrics_server->close_fds_after_fork();  // not the worker's to keep
     run_child(age);
   }
   io.notify_fork(asio::io_context::fork_parent);
   py::after_fork_parent();
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  metrics_after_spawn(pid);
   if (pid < 0) {
     core::log::error(std::string("fork failed: ") + std::strerror(errno));
     py::hooks_fork_failed(age);

@@ -11,6 +11,7 @@
 #include "core/log/access_log_format.hpp"
 #include "core/log/error_log.hpp"
 #include "core/log/statsd.hpp"
+#include "workers/request_metrics.hpp"
 
 namespace gpp::workers {
 namespace {
@@ -172,13 +173,16 @@ bool configure_logging(const config::Config& cfg) {
 void log_access(const AccessRecord& rec) {
   bool access = core::log::access::enabled() && compiled_format();
   bool statsd = core::log::statsd::enabled();
-  if (!access && !statsd) return;
+  bool metrics = request_metrics::enabled();
+  if (!access && !statsd && !metrics) return;
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - rec.start)
                 .count();
   if (access) write_access_line(rec, us);
+  if (!statsd && !metrics) return;
+  // The worker's own 500 page (error_status) is always "500 ...".
+  int status = rec.error_status.empty() ? (rec.response ? rec.response->status_code() : 0) : 500;
+  request_metrics::count(status, us);
   if (statsd) {
-    int status = rec.error_status.empty() ? (rec.response ? rec.response->status_code() : 0)
-                                          : std::atoi(std::string(rec.error_status).c_str());
     core::log::statsd::timer_us("gunicorn.request.duration", us);
     core::log::statsd::increment("gunicorn.requests");
     if (status > 0) core::log::statsd::increment("gunicorn.request.status." + std::to_string(status));

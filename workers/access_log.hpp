@@ -31,8 +31,9 @@ struct AccessRecord {
 /// cannot be opened (gunicorn refuses to start then).
 bool configure_logging(const config::Config& cfg);
 
-/// Log one request: an access-log line when the access log is on, and the
-/// statsd request metrics when statsd is on. Cheap when both are off.
+/// Log one request: an access-log line when the access log is on, the
+/// statsd request metrics when statsd is on, and the shared-memory counters
+/// when --metrics-bind is set. Cheap when all are off.
 void log_access(const AccessRecord& record);
 
 /// "gunicorn.workers" gauge (the arbiter calls it when the count changes).

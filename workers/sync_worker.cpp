@@ -21,6 +21,7 @@
 #include "workers/blocking_io.hpp"
 #include "workers/parser_options.hpp"
 #include "workers/peer.hpp"
+#include "workers/request_metrics.hpp"
 #include "workers/request_reader.hpp"
 #include "workers/worker_signals.hpp"
 
@@ -81,6 +82,7 @@ void handle_connection(SyncState& st, int client_fd, const py::ServerInfo& serve
   core::ResponseFramer framer;
   framer.reset(req.head.method, req.head.version_major, req.head.version_minor, true);
   SocketSink sink(client_fd, st.io_timeout_ms);
+  request_metrics::InFlight in_flight;
   st.flags.in_request = true;
   auto start = std::chrono::steady_clock::now();
   py::CallResult result = st.app.call(rc, framer, sink);
@@ -104,6 +106,7 @@ void accept_ready(SyncState& st, std::size_t index) {
     if (!st.flags.alive) return;
     if (st.max_requests > 0 && st.requests >= st.max_requests) {
       core::log::info("Autorestarting worker after current request.");
+      request_metrics::mark_exit(core::metrics::ExitReason::MaxRequests);
       st.flags.alive = false;
       return;
     }

@@ -26,6 +26,7 @@
 #include "workers/access_log.hpp"
 #include "workers/blocking_io.hpp"
 #include "workers/engine/engine.hpp"
+#include "workers/request_metrics.hpp"
 
 namespace gpp::workers {
 namespace {
@@ -110,6 +111,7 @@ class ThreadPool final : public engine::AppRunner {
         what = s.what;
       }
       report_timeout(s.ident, what, static_cast<double>(timeout_ns_) / 1e9);
+      request_metrics::mark_exit(core::metrics::ExitReason::RequestTimeout);
       engine_.recycle();
     }
   }

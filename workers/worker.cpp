@@ -9,6 +9,7 @@
 #include "python_shim/wsgi_app.hpp"
 #include "workers/coro_worker.hpp"
 #include "workers/reloader.hpp"
+#include "workers/request_metrics.hpp"
 #include "workers/sync_worker.hpp"
 #include "workers/thread_worker.hpp"
 #include "workers/worker_signals.hpp"
@@ -25,6 +26,7 @@ int run_worker(WorkerContext& ctx) {
   // app is importing must still stop this worker. The arbiter forked us with
   // every signal blocked; installing the handlers unblocks them.
   static WorkerFlags flags;  // static: handlers may still fire after we return
+  request_metrics::attach(ctx.metrics_slot);
   int wake_fd = install_worker_signals(flags);
   py::hooks_bind_worker([] { return flags.alive.load(); }, [] { ::kill(::getpid(), SIGTERM); },
                         [&ctx] { ctx.heartbeat->notify(); });

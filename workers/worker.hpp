@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "core/metrics/shm_layout.hpp"
 #include "workers/heartbeat.hpp"
 
 namespace gpp::py { class WsgiApp; }
@@ -29,6 +30,8 @@ struct WorkerContext {
   const Heartbeat* heartbeat = nullptr;
   py::WsgiApp* preloaded_app = nullptr;  ///< set with --preload
   std::string app_uri;
+  /// This worker's slot in the metrics shared memory (--metrics-bind), or nullptr.
+  core::metrics::WorkerSlot* metrics_slot = nullptr;
 };
 
 /// Gunicorn's exit statuses for a worker.

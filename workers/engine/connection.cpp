@@ -13,6 +13,7 @@
 #include "core/http/response.hpp"
 #include "core/log/error_log.hpp"
 #include "workers/engine/engine_state.hpp"
+#include "workers/request_metrics.hpp"
 
 namespace gpp::workers::engine {
 namespace {
@@ -140,7 +141,10 @@ asio::awaitable<bool> dispatch(Connection& c, RequestState& rs) {
   ++e.requests;
   bool force_close = !e.keepalive_on || e.stopping || e.idle.size() >= e.opts.max_keepalived;
   if (e.max_requests > 0 && e.requests >= e.max_requests) {
-    if (!e.stopping) core::log::info("Autorestarting worker after current request.");
+    if (!e.stopping) {
+      core::log::info("Autorestarting worker after current request.");
+      request_metrics::mark_exit(core::metrics::ExitReason::MaxRequests);
+    }
     e.begin_stop();
     force_close = true;
   }
@@ -160,6 +164,7 @@ asio::awaitable<bool> dispatch(Connection& c, RequestState& rs) {
   ex.io_timeout_ms = e.io_timeout_ms;
   ex.result = py::CallResult::Ok;
   ex.owner = &rs;
+  request_metrics::InFlight in_flight;  // this coroutine runs on the I/O thread only
   e.runner->start(ex);
   boost::system::error_code ec;
   co_await rs.done.async_wait(asio::redirect_error(asio::use_awaitable, ec));

@@ -61,7 +61,9 @@ TEST_CASE("only the listed settings are marked implemented", "[table][support]")
       // the arbiter issue: hooks and process settings
       "on_starting", "on_reload", "when_ready", "pre_fork", "post_fork", "post_worker_init", "worker_int", "worker_abort", "pre_request", "post_request", "child_exit", "worker_exit", "nworkers_changed", "on_exit", "pidfile", "daemon", "user", "group", "umask", "initgroups", "proc_name", "default_proc_name", "reload", "reload_engine", "reload_extra_files", "reuse_port", "enable_stdio_inheritance", "threads", "worker_connections", "keepalive", "request_timeout",
       // the logging issue
-      "accesslog", "disable_redirect_access_to_syslog", "access_log_format", "capture_output", "logconfig", "logconfig_dict", "logconfig_json", "syslog_addr", "syslog", "syslog_prefix", "syslog_facility", "statsd_host", "dogstatsd_tags", "statsd_prefix", "paste"};
+      "accesslog", "disable_redirect_access_to_syslog", "access_log_format", "capture_output", "logconfig", "logconfig_dict", "logconfig_json", "syslog_addr", "syslog", "syslog_prefix", "syslog_facility", "statsd_host", "dogstatsd_tags", "statsd_prefix", "paste",
+      // the metrics endpoint
+      "metrics_bind"};
   std::set<std::string_view> actual;
   for (const auto& spec : settings_table()) {
     if (spec.support == kImplemented) actual.insert(spec.name);
