@@ -30,7 +30,10 @@ struct GeventHub::Impl {
   pyb::object runner;       ///< a greenlet's run: runner(request address)
   pyb::object greenlet_type;
   pyb::object getcurrent;   ///< greenlet.getcurrent
-  pyb::object hub_switch;   ///< hub.switch: a request greenlet parks itself with it
+  /// greenlet.greenlet.switch: a request greenlet parks itself with
+  /// raw_switch(hub). gevent's Hub.switch would first look up a `switch_out`
+  /// attribute our greenlets never have (an AttributeError each time).
+  pyb::object raw_switch;
   pyb::object run_callback;
   pyb::object switch_name;  ///< interned "switch"
   /// Request greenlets parked between requests (owned references). A new
@@ -96,7 +99,7 @@ PyObject* run_c(PyObject* self, PyObject* arg) {
     if (!me) return nullptr;
     d->idle.push_back(me);
     // Returns what spawn() switches in; raises when the greenlet is killed.
-    PyObject* next = PyObject_CallNoArgs(d->hub_switch.ptr());
+    PyObject* next = PyObject_CallOneArg(d->raw_switch.ptr(), d->hub.ptr());
     if (!next) return nullptr;
     request = PyLong_AsVoidPtr(next);
     Py_DECREF(next);
@@ -123,7 +126,7 @@ GeventHub::GeventHub(int reactor_fd, std::function<bool()> poll, std::function<v
   pyb::module_ greenlet = pyb::module_::import("greenlet");
   d.greenlet_type = greenlet.attr("greenlet");
   d.getcurrent = greenlet.attr("getcurrent");
-  d.hub_switch = d.hub.attr("switch");
+  d.raw_switch = d.greenlet_type.attr("switch");
   d.switch_name = pyb::reinterpret_steal<pyb::object>(PyUnicode_InternFromString("switch"));
   d.done = pyb::module_::import("gevent.event").attr("Event")();
   // Raw C functions, not pybind11's cpp_function: pybind11 keeps a per-thread
