@@ -17,6 +17,7 @@
 #include "daemon/process_setup.hpp"
 #include "daemon/sd_notify.hpp"
 #include "python_shim/conf_file.hpp"
+#include "python_shim/gevent_hub.hpp"
 #include "python_shim/hooks.hpp"
 #include "python_shim/interpreter.hpp"
 #include "python_shim/logging_setup.hpp"
@@ -115,6 +116,7 @@ int serve(const std::vector<std::string>& args) {
       return 1;
     }
   }
+  if (cfg.worker_class() == "coro") py::gevent_preimport();  // workers inherit it (boot time)
   if (cfg.get_bool("daemon")) {
     if (std::getenv("NOTIFY_SOCKET"))
       std::cerr << "Warning: you shouldn't specify `daemon = True` when launching by systemd with `Type = notify`"

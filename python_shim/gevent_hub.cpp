@@ -4,6 +4,7 @@
 #include <pybind11/embed.h>
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace gpp::py {
@@ -19,6 +20,13 @@ std::string gevent_patch_all() {
   }
 }
 
+void gevent_preimport() noexcept {
+  try {
+    pyb::module_::import("gevent.monkey");
+  } catch (pyb::error_already_set&) {
+  }
+}
+
 struct GeventHub::Impl {
   std::function<bool()> poll;
   std::function<void(void*)> run_request;
@@ -29,17 +37,16 @@ struct GeventHub::Impl {
   pyb::object poll_cb;      ///< calls poll (watcher callback and wake-up callback)
   pyb::object runner;       ///< a greenlet's run: runner(request address)
   pyb::object greenlet_type;
-  pyb::object getcurrent;   ///< greenlet.getcurrent
-  /// greenlet.greenlet.switch: a request greenlet parks itself with
-  /// raw_switch(hub). gevent's Hub.switch would first look up a `switch_out`
-  /// attribute our greenlets never have (an AttributeError each time).
-  pyb::object raw_switch;
   pyb::object run_callback;
   pyb::object switch_name;  ///< interned "switch"
-  /// Request greenlets parked between requests (owned references). A new
-  /// greenlet per request cost an mmap + munmap of a 16 KiB Python frame
-  /// chunk and its page faults each time; a parked one keeps its chunk.
-  std::vector<PyObject*> idle;
+  pyb::object getcurrent;   ///< greenlet.getcurrent
+  pyb::object hub_switch;   ///< hub.switch: where a finished request greenlet parks
+  /// Parked request greenlets with their bound switch, reused by spawn(): a
+  /// new greenlet per request cost about 4k instructions more. Owned
+  /// references, leaked at exit on purpose (destroying a suspended greenlet
+  /// raises GreenletExit inside it).
+  std::vector<std::pair<PyObject*, PyObject*>> idle;
+  static constexpr std::size_t kMaxIdle = 128;
   bool woken = false;   ///< a poll_cb is queued on the loop
   bool stopped = false;
 
@@ -75,18 +82,17 @@ PyObject* poll_c(PyObject* self, PyObject* /*unused*/) {
   Py_RETURN_NONE;
 }
 
-/// Parked greenlets kept for reuse at most (the rest end after their request).
-constexpr std::size_t kMaxIdleGreenlets = 256;
-
-/// A request greenlet's run(address of the request): serve it, then park in
-/// the hub until spawn() hands this greenlet the next request.
+/// A request greenlet's run(address of the request): runs it, then parks in
+/// the hub (Impl::idle) until spawn() switches back with the next request.
 PyObject* run_c(PyObject* self, PyObject* arg) {
-  GeventHub::Impl* d = impl_of(self);
-  void* request = PyLong_AsVoidPtr(arg);
-  if (!request && PyErr_Occurred()) return nullptr;
+  GeventHub::Impl& d = *impl_of(self);
+  pyb::object me, me_switch;
+  auto next = pyb::reinterpret_borrow<pyb::object>(arg);
   for (;;) {
+    void* request = PyLong_AsVoidPtr(next.ptr());
+    if (!request && PyErr_Occurred()) return nullptr;
     try {
-      d->run_request(request);
+      d.run_request(request);
     } catch (pyb::error_already_set& e) {
       e.restore();
       return nullptr;
@@ -94,19 +100,16 @@ PyObject* run_c(PyObject* self, PyObject* arg) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
       return nullptr;
     }
-    if (d->stopped || d->idle.size() >= kMaxIdleGreenlets) Py_RETURN_NONE;
-    PyObject* me = PyObject_CallNoArgs(d->getcurrent.ptr());
-    if (!me) return nullptr;
-    d->idle.push_back(me);
-    // Returns what spawn() switches in; raises when the greenlet is killed.
-    PyObject* next = PyObject_CallOneArg(d->raw_switch.ptr(), d->hub.ptr());
-    if (!next) return nullptr;
-    request = PyLong_AsVoidPtr(next);
-    Py_DECREF(next);
-    if (!request) {
-      if (PyErr_Occurred()) return nullptr;
-      Py_RETURN_NONE;
+    if (d.stopped || d.idle.size() >= GeventHub::Impl::kMaxIdle) Py_RETURN_NONE;
+    if (!me) {
+      me = pyb::reinterpret_steal<pyb::object>(PyObject_CallNoArgs(d.getcurrent.ptr()));
+      if (!me) return nullptr;
+      me_switch = pyb::reinterpret_steal<pyb::object>(PyObject_GetAttr(me.ptr(), d.switch_name.ptr()));
+      if (!me_switch) return nullptr;
     }
+    d.idle.emplace_back(pyb::object(me).release().ptr(), pyb::object(me_switch).release().ptr());
+    next = pyb::reinterpret_steal<pyb::object>(PyObject_CallNoArgs(d.hub_switch.ptr()));
+    if (!next) return nullptr;  // GreenletExit and friends: end this greenlet
   }
 }
 
@@ -123,11 +126,12 @@ GeventHub::GeventHub(int reactor_fd, std::function<bool()> poll, std::function<v
   d.hub = pyb::module_::import("gevent").attr("get_hub")();
   d.loop = d.hub.attr("loop");
   d.run_callback = d.loop.attr("run_callback");
-  pyb::module_ greenlet = pyb::module_::import("greenlet");
-  d.greenlet_type = greenlet.attr("greenlet");
-  d.getcurrent = greenlet.attr("getcurrent");
-  d.raw_switch = d.greenlet_type.attr("switch");
+  d.greenlet_type = pyb::module_::import("greenlet").attr("greenlet");
   d.switch_name = pyb::reinterpret_steal<pyb::object>(PyUnicode_InternFromString("switch"));
+  d.getcurrent = pyb::module_::import("greenlet").attr("getcurrent");
+  // greenlet's own switch, bound to the hub: gevent's Hub.switch first looks
+  // up `switch_out` on the current greenlet (an AttributeError each time).
+  d.hub_switch = d.greenlet_type.attr("switch").attr("__get__")(d.hub);
   d.done = pyb::module_::import("gevent.event").attr("Event")();
   // Raw C functions, not pybind11's cpp_function: pybind11 keeps a per-thread
   // stack of argument-loader frames, and greenlets switching away inside a
@@ -142,7 +146,6 @@ GeventHub::GeventHub(int reactor_fd, std::function<bool()> poll, std::function<v
 
 GeventHub::~GeventHub() {
   if (impl_ && impl_->watcher) impl_->watcher.attr("close")();
-  // Parked greenlets are left parked: the process exits after the hub.
 }
 
 void GeventHub::run() {
@@ -154,20 +157,22 @@ void GeventHub::run() {
 }
 
 void* GeventHub::spawn(void* request, bool keep) {
-  // Raw C API calls: through pybind11 (argument tuples, casts) this was 4.2k
-  // instructions per request, a tenth of a hello-world request (docs/design.md).
+  // Raw C API calls: through pybind11 (argument tuples, casts) starting a
+  // greenlet cost 4.2k instructions per request, now 3.3k; a parked greenlet
+  // (Impl::idle) costs neither the object nor its bootstrap (docs/design.md).
   Impl& d = *impl_;
-  pyb::object g;
+  pyb::object g, sw;
   if (!d.idle.empty()) {
-    g = pyb::reinterpret_steal<pyb::object>(d.idle.back());
+    g = pyb::reinterpret_steal<pyb::object>(d.idle.back().first);
+    sw = pyb::reinterpret_steal<pyb::object>(d.idle.back().second);
     d.idle.pop_back();
   } else {
     PyObject* gargs[] = {d.runner.ptr(), d.hub.ptr()};
     g = pyb::reinterpret_steal<pyb::object>(PyObject_Vectorcall(d.greenlet_type.ptr(), gargs, 2, nullptr));
     if (!g) throw pyb::error_already_set();
+    sw = pyb::reinterpret_steal<pyb::object>(PyObject_GetAttr(g.ptr(), d.switch_name.ptr()));
+    if (!sw) throw pyb::error_already_set();
   }
-  auto sw = pyb::reinterpret_steal<pyb::object>(PyObject_GetAttr(g.ptr(), d.switch_name.ptr()));
-  if (!sw) throw pyb::error_already_set();
   auto address = pyb::reinterpret_steal<pyb::object>(PyLong_FromVoidPtr(request));
   if (!address) throw pyb::error_already_set();
   PyObject* cargs[] = {sw.ptr(), address.ptr()};

@@ -15,6 +15,13 @@ namespace gpp::py {
 /// Returns "" on success, else why gevent is unusable (nothing was patched).
 [[nodiscard]] std::string gevent_patch_all();
 
+/// In the arbiter, before forking coro workers: import gevent and
+/// gevent.monkey without patching, so each worker inherits them (gunicorn's
+/// arbiter imports its gevent worker class, and with it gevent, the same way).
+/// Saves every worker about 0.3 s of CPU at boot (gevent.events pulls in
+/// pkg_resources). Errors are ignored: the worker reports them.
+void gevent_preimport() noexcept;
+
 /// The hub loop of one coro worker. Create it after fork, after gevent_patch_all().
 class GeventHub {
  public:
