@@ -19,7 +19,7 @@ esac
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$OUT"
 setsid valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$OUT/cg.%p" \
-  "$GPP_BIN" "${ARGS[@]}" -w 1 -b "127.0.0.1:$PORT" --chdir "$HERE" --keep-alive 60 --timeout 120 \
+  "$GPP_BIN" "${ARGS[@]}" -w 1 -b "127.0.0.1:$PORT" --chdir "$HERE/peers" --keep-alive 60 --timeout 120 \
   --log-level warning apps:hello >"$OUT/server.log" 2>&1 &
 SPID=$!
 trap 'kill -INT $SPID 2>/dev/null || true; sleep 2; kill -KILL -- -$SPID 2>/dev/null || true' EXIT

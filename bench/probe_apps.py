@@ -1,12 +1,4 @@
-"""Apps the bench scripts serve when ../shared/bench is not beside the clone."""
-
-
-def hello(environ, start_response):
-    body = b"Hello, World!"
-    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
-    return [body]
-
-
+"""Probe apps for bench/coro_sleep.sh (the standard apps are in bench/peers/apps.py)."""
 # sleep_probe: apps:sleep with timing, for bench/coro_sleep.sh. Per request it
 # records how much longer than 0.05 s time.sleep(0.05) took (timer lateness)
 # and, per connection (REMOTE_PORT), the gap between this request's start and
@@ -45,26 +37,3 @@ def sleep_probe(environ, start_response):
     body = b"Hello, World!"
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
     return [body]
-
-
-# 1 MiB responses for bench/coro_big.sh: `big` returns one bytes object,
-# `big_file` returns wsgi.file_wrapper over a 1 MiB file (sendfile where the
-# server supports it).
-import os as _os
-import tempfile as _tempfile
-
-BIG = b"x" * (1024 * 1024)
-_BIG_PATH = _os.path.join(_tempfile.gettempdir(), "gpp-bench-1mib.bin")
-if not _os.path.exists(_BIG_PATH) or _os.path.getsize(_BIG_PATH) != len(BIG):
-    with open(_BIG_PATH, "wb") as _f:
-        _f.write(BIG)
-
-
-def big(environ, start_response):
-    start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(len(BIG)))])
-    return [BIG]
-
-
-def big_file(environ, start_response):
-    start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(len(BIG)))])
-    return environ["wsgi.file_wrapper"](open(_BIG_PATH, "rb"), 65536)
