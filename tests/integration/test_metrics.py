@@ -381,3 +381,34 @@ def test_bad_address_fails_at_start():
     with srv:
         assert srv.wait_exit(15) == 1
         assert "metrics" in srv.log_text().lower()
+
+
+def test_hup_turns_it_on_and_off(tmp_path):
+    mport = free_port()
+    conf = tmp_path / "gunicorn.conf.py"
+    conf.write_text("workers = 1\n")
+    srv = Server("-c", str(conf), APP, wait=False)
+    with srv:
+        srv.wait_ready(workers=1)
+        http_get(srv.port, "/")  # before the endpoint exists: not counted
+        assert _shared_anon_maps(srv.proc.pid) == []
+        conf.write_text("workers = 1\nmetrics_bind = '127.0.0.1:%d'\n" % mport)
+        old = srv.workers()
+        srv.signal(signal.SIGHUP)
+        assert wait_for(lambda: "Metrics endpoint at: http://127.0.0.1:%d/metrics" % mport in srv.log_text())
+        assert wait_for(lambda: srv.workers() and not set(srv.workers()) & set(old), timeout=15)
+        http_get(srv.port, "/missing")
+        m = scrape(mport)
+        assert requests_by_status(m) == {"404": 1}
+        assert value(m, "gunicornpp_workers", state="idle") == 1
+        conf.write_text("workers = 1\n")
+        srv.signal(signal.SIGHUP)
+        assert wait_for(lambda: srv.log_text().count("Handling signal: hup") == 2)
+
+        def refused():
+            try:
+                socket.create_connection(("127.0.0.1", mport), timeout=2).close()
+                return False
+            except ConnectionRefusedError:
+                return True
+        assert wait_for(refused, timeout=10)
