@@ -2,6 +2,7 @@
 
 #include <Python.h>
 #include <pybind11/embed.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -34,12 +35,12 @@ bool ResponseSink::send_file(int fd, off_t offset, std::size_t count) {
 struct WsgiApp::Impl {
   pyb::object app;
   PyObject* base = nullptr;         ///< per-worker environ keys, built on first call
-  PyObject* lazy_socket = nullptr;  ///< support.LazySocket
+  PyObject* socket_class = nullptr;  ///< support.client_socket_class(...), made on first use
   PyObject* fileno_of = nullptr;    ///< support.file_wrapper_fileno
   std::string script_name;          ///< os.environ SCRIPT_NAME at load time
   ~Impl() {
     Py_XDECREF(base);
-    Py_XDECREF(lazy_socket);
+    Py_XDECREF(socket_class);
     Py_XDECREF(fileno_of);
   }
 };
@@ -72,7 +73,6 @@ WsgiApp WsgiApp::load(const std::string& uri) {
     core::log::error("Exception in worker process\n" + format_current_exception(e));
     throw AppLoadError(message, 3);
   }
-  out.impl_->lazy_socket = pyb::object(support().attr("LazySocket")).release().ptr();
   out.impl_->fileno_of = pyb::object(support().attr("file_wrapper_fileno")).release().ptr();
   const char* sn = std::getenv("SCRIPT_NAME");
   out.impl_->script_name = sn ? sn : "";
@@ -99,6 +99,28 @@ void check(PyObject* o) {
 
 void set_item(PyObject* env, PyObject* key, PyObject* value) {
   if (PyDict_SetItem(env, key, value) < 0) throw pyb::error_already_set();
+}
+
+/// environ['gunicorn.socket']: a socket object on the connection's fd, made
+/// with family/type/proto given so that no syscall is needed. New reference.
+PyObject* new_client_socket(PyObject* socket_class, const RequestContext& ctx) {
+  Owned family{PyLong_FromLong(ctx.client_family > 0 ? ctx.client_family : -1)};
+  Owned type{PyLong_FromLong(ctx.client_family > 0 ? SOCK_STREAM : -1)};
+  Owned proto{PyLong_FromLong(ctx.client_family > 0 ? 0 : -1)};
+  Owned fd{PyLong_FromLong(ctx.client_fd)};
+  if (!family.p || !type.p || !proto.p || !fd.p) throw pyb::error_already_set();
+  PyObject* args[4] = {family.p, type.p, proto.p, fd.p};
+  PyObject* sock = PyObject_Vectorcall(socket_class, args, 4, nullptr);
+  check(sock);
+  return sock;
+}
+
+/// The request is over: the socket object lets go of the fd (it stays the
+/// worker's), whoever still holds the object.
+void release_client_socket(PyObject* sock) {
+  static PyObject* name = PyUnicode_InternFromString("_gpp_release");
+  Owned r{PyObject_CallMethodNoArgs(sock, name)};
+  if (!r.p) PyErr_Clear();
 }
 
 /// Send the body of `result` (PEP 3333 iteration, list/tuple fast path,
@@ -173,6 +195,7 @@ CallResult WsgiApp::call(const RequestContext& ctx, core::ResponseFramer& framer
   CallResult outcome = CallResult::Ok;
   Owned env, start, input, sock, result;
   RequestHooks hooks;  // pre_request / post_request (hooks.py), no-op when not defined
+  if (ctx.log_environ_keys) ctx.log_environ.clear();
   try {
     hooks.pre_request(ctx);
     if (!im.base) {
@@ -188,10 +211,11 @@ CallResult WsgiApp::call(const RequestContext& ctx, core::ResponseFramer& framer
     input.p = new_input(ctx.body);
     set_item(env.p, GPP_ENVIRON_KEY("wsgi.input"), input.p);
     if (ctx.client_fd >= 0) {
-      Owned fd{PyLong_FromLong(ctx.client_fd)};
-      check(fd.p);
-      sock.p = PyObject_CallOneArg(im.lazy_socket, fd.p);
-      check(sock.p);
+      if (!im.socket_class) {
+        im.socket_class =
+            pyb::object(support().attr("client_socket_class")(ctx.server->cooperative_socket)).release().ptr();
+      }
+      sock.p = new_client_socket(im.socket_class, ctx);
       set_item(env.p, GPP_ENVIRON_KEY("gunicorn.socket"), sock.p);
     } else {
       set_item(env.p, GPP_ENVIRON_KEY("gunicorn.socket"), Py_None);
@@ -225,16 +249,15 @@ CallResult WsgiApp::call(const RequestContext& ctx, core::ResponseFramer& framer
     outcome = CallResult::ErrorResponded;
   }
   if (PyErr_Occurred()) PyErr_Clear();
+  // gunicorn logs the access line from the environ the app may have changed
+  // (middleware setting REMOTE_USER, ...): read back the keys the log names.
+  if (ctx.log_environ_keys && env.p) capture_environ(env.p, *ctx.log_environ_keys, ctx.log_environ);
   close_iterable(result.p, std::string(head.method) + " " + std::string(head.target));
   hooks.post_request(framer);
   if (start.p) start_response_end(start.p);
   if (input.p) input_end(input.p);
   Py_CLEAR(env.p);
-  if (sock.p && Py_REFCNT(sock.p) > 1) {
-    // The app kept gunicorn.socket: it must not reach a reused fd later.
-    Owned r{PyObject_CallMethod(sock.p, "_end", nullptr)};
-    if (!r.p) PyErr_Clear();
-  }
+  if (sock.p) release_client_socket(sock.p);
   return outcome;
 }
 

@@ -72,6 +72,7 @@ struct Connection {
   std::size_t listener;
   Peer peer;
   bool trusted = false;
+  bool app_blocking = false;  ///< O_NONBLOCK cleared for gunicorn.socket (once, see dispatch)
   std::unique_ptr<core::http::ProxyInfo> proxy;  ///< PROXY header of this connection
   std::unique_ptr<RequestState> rs;              ///< null while idle
 
