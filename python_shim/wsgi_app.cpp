@@ -10,6 +10,7 @@
 
 #include "core/http/response.hpp"
 #include "core/log/error_log.hpp"
+#include "python_shim/client_socket.hpp"
 #include "python_shim/environ.hpp"
 #include "python_shim/hooks_private.hpp"
 #include "python_shim/interpreter.hpp"
@@ -35,12 +36,11 @@ bool ResponseSink::send_file(int fd, off_t offset, std::size_t count) {
 struct WsgiApp::Impl {
   pyb::object app;
   PyObject* base = nullptr;         ///< per-worker environ keys, built on first call
-  PyObject* socket_class = nullptr;  ///< support.client_socket_class(...), made on first use
+  ClientSockets sockets;            ///< environ['gunicorn.socket']
   PyObject* fileno_of = nullptr;    ///< support.file_wrapper_fileno
   std::string script_name;          ///< os.environ SCRIPT_NAME at load time
   ~Impl() {
     Py_XDECREF(base);
-    Py_XDECREF(socket_class);
     Py_XDECREF(fileno_of);
   }
 };
@@ -99,28 +99,6 @@ void check(PyObject* o) {
 
 void set_item(PyObject* env, PyObject* key, PyObject* value) {
   if (PyDict_SetItem(env, key, value) < 0) throw pyb::error_already_set();
-}
-
-/// environ['gunicorn.socket']: a socket object on the connection's fd, made
-/// with family/type/proto given so that no syscall is needed. New reference.
-PyObject* new_client_socket(PyObject* socket_class, const RequestContext& ctx) {
-  Owned family{PyLong_FromLong(ctx.client_family > 0 ? ctx.client_family : -1)};
-  Owned type{PyLong_FromLong(ctx.client_family > 0 ? SOCK_STREAM : -1)};
-  Owned proto{PyLong_FromLong(ctx.client_family > 0 ? 0 : -1)};
-  Owned fd{PyLong_FromLong(ctx.client_fd)};
-  if (!family.p || !type.p || !proto.p || !fd.p) throw pyb::error_already_set();
-  PyObject* args[4] = {family.p, type.p, proto.p, fd.p};
-  PyObject* sock = PyObject_Vectorcall(socket_class, args, 4, nullptr);
-  check(sock);
-  return sock;
-}
-
-/// The request is over: the socket object lets go of the fd (it stays the
-/// worker's), whoever still holds the object.
-void release_client_socket(PyObject* sock) {
-  static PyObject* name = PyUnicode_InternFromString("_gpp_release");
-  Owned r{PyObject_CallMethodNoArgs(sock, name)};
-  if (!r.p) PyErr_Clear();
 }
 
 /// Send the body of `result` (PEP 3333 iteration, list/tuple fast path,
@@ -211,11 +189,7 @@ CallResult WsgiApp::call(const RequestContext& ctx, core::ResponseFramer& framer
     input.p = new_input(ctx.body);
     set_item(env.p, GPP_ENVIRON_KEY("wsgi.input"), input.p);
     if (ctx.client_fd >= 0) {
-      if (!im.socket_class) {
-        im.socket_class =
-            pyb::object(support().attr("client_socket_class")(ctx.server->cooperative_socket)).release().ptr();
-      }
-      sock.p = new_client_socket(im.socket_class, ctx);
+      sock.p = im.sockets.acquire(ctx);
       set_item(env.p, GPP_ENVIRON_KEY("gunicorn.socket"), sock.p);
     } else {
       set_item(env.p, GPP_ENVIRON_KEY("gunicorn.socket"), Py_None);
@@ -257,7 +231,10 @@ CallResult WsgiApp::call(const RequestContext& ctx, core::ResponseFramer& framer
   if (start.p) start_response_end(start.p);
   if (input.p) input_end(input.p);
   Py_CLEAR(env.p);
-  if (sock.p) release_client_socket(sock.p);
+  if (sock.p) {
+    im.sockets.release(sock.p, ctx);
+    sock.p = nullptr;
+  }
   return outcome;
 }
 

@@ -56,6 +56,11 @@ struct RequestContext {
   int client_fd = -1;
   /// Its address family (AF_INET, AF_INET6, AF_UNIX); 0: ask the fd.
   int client_family = 0;
+  /// Where a cooperative (gevent) gunicorn.socket is kept between the
+  /// requests of one connection (making one costs more than a request);
+  /// the connection calls release_connection_socket() when it ends.
+  /// nullptr: one socket object per request.
+  void** connection_socket = nullptr;
   /// Environ keys (lower-cased) the access log wants as the app left them
   /// ({var}e atoms for keys the server does not set); nullptr: none, and
   /// call() reads nothing back.
@@ -92,6 +97,11 @@ enum class CallResult {
   /// ConfigurationProblem: "500 Bad Request" with its message): close the connection.
   ErrorResponded,
 };
+
+/// A connection kept in RequestContext::connection_socket ends: the socket
+/// object lets go of the fd (it stays the worker's) and is dropped. Takes the
+/// GIL if needed; no-op for nullptr.
+void release_connection_socket(void* handle) noexcept;
 
 class WsgiApp {
  public:

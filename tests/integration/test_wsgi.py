@@ -415,6 +415,16 @@ def test_gunicorn_socket(worker):
         # An object the app kept lets go of the fd when its request ends.
         assert json.loads(get(srv.port, "/socket-kept")[1]) == {"filenos": [-1]}
         assert get(srv.port, "/pid")[0].status == 200
+        # Keep-alive: every request of a connection gets a working socket
+        # (coro keeps one per connection); none outlives the connection.
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+        for _ in range(3):
+            conn.request("GET", "/socket")
+            client_addr = list(conn.sock.getsockname())  # (sync closes after each response)
+            info = json.loads(conn.getresponse().read())
+            assert info["peer"] == client_addr and info["is_socket"] is True
+        conn.close()
+        assert wait_for(lambda: json.loads(get(srv.port, "/socket-kept")[1]) == {"filenos": [-1] * 4}, 10)
 
 
 def test_gunicorn_socket_sendall_and_close(worker):

@@ -166,6 +166,7 @@ asio::awaitable<bool> dispatch(Connection& c, RequestState& rs) {
   }
   rc.client_family = c.peer.family;
   rc.log_environ_keys = app_environ_keys();
+  rc.connection_socket = e.opts.cooperative_socket ? &c.app_socket : nullptr;
   ex.framer.reset(rs.head.method, rs.head.version_major, rs.head.version_minor,
                   !rs.head.keep_alive || force_close);
   ex.fd = c.sock.native_handle();
@@ -245,6 +246,9 @@ Connection::Connection(EngineState& e, int fd, std::size_t listener_index)
 
 Connection::~Connection() {
   if (list) list->erase(*this);
+  // Before the fd closes: the socket object must not keep its number. (Only
+  // the coro worker keeps one, and its I/O thread holds the GIL.)
+  py::release_connection_socket(app_socket);
   boost::system::error_code ec;
   sock.close(ec);
   if (engine.tearing_down) return;
