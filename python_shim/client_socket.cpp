@@ -14,6 +14,7 @@ namespace {
 struct RawSocket {
   initproc init = nullptr;
   PyObject* detach = nullptr;  ///< method descriptor
+  PyObject* fileno = nullptr;  ///< method descriptor
   PyObject* closed_name = nullptr;
   PyObject* io_refs_name = nullptr;
   PyObject* zero = nullptr;
@@ -24,6 +25,7 @@ struct RawSocket {
       pyb::object type = pyb::module_::import("_socket").attr("socket");
       r.init = reinterpret_cast<PyTypeObject*>(type.ptr())->tp_init;
       r.detach = pyb::object(type.attr("detach")).release().ptr();
+      r.fileno = pyb::object(type.attr("fileno")).release().ptr();
       r.closed_name = PyUnicode_InternFromString("_closed");
       r.io_refs_name = PyUnicode_InternFromString("_io_refs");
       r.zero = PyLong_FromLong(0);
@@ -48,11 +50,15 @@ PyObject* ClientSockets::acquire(const RequestContext& ctx) {
   if (cooperative_ && ctx.connection_socket && *ctx.connection_socket) {
     // The connection's socket from its previous request, unless the app
     // closed or detached it.
+    // gevent's socket wraps a _socket.socket in the `_sock` slot (a dummy
+    // once detached); asking that one directly skips two Python frames.
     auto* kept = static_cast<PyObject*>(*ctx.connection_socket);
-    static PyObject* fileno_name = PyUnicode_InternFromString("fileno");
-    PyObject* fd = PyObject_CallMethodNoArgs(kept, fileno_name);
+    static PyObject* sock_name = PyUnicode_InternFromString("_sock");
+    PyObject* inner = PyObject_GetAttr(kept, sock_name);
+    PyObject* fd = inner ? PyObject_CallOneArg(RawSocket::get().fileno, inner) : nullptr;
     long n = fd ? PyLong_AsLong(fd) : -1;
     Py_XDECREF(fd);
+    Py_XDECREF(inner);
     PyErr_Clear();
     if (n == ctx.client_fd) {
       Py_INCREF(kept);

@@ -418,11 +418,15 @@ def test_gunicorn_socket(worker):
         # Keep-alive: every request of a connection gets a working socket
         # (coro keeps one per connection); none outlives the connection.
         conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+        ids = set()
         for _ in range(3):
             conn.request("GET", "/socket")
             client_addr = list(conn.sock.getsockname())  # (sync closes after each response)
             info = json.loads(conn.getresponse().read())
             assert info["peer"] == client_addr and info["is_socket"] is True
+            ids.add(info["id"])
+        if worker == "coro":
+            assert len(ids) == 1  # made once per connection (a gevent socket costs more than a request)
         conn.close()
         assert wait_for(lambda: json.loads(get(srv.port, "/socket-kept")[1]) == {"filenos": [-1] * 4}, 10)
 

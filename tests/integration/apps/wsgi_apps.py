@@ -156,7 +156,7 @@ def app(environ, start_response):
                 "is_socket": isinstance(sock, socket.socket),
                 "sockname": list(sock.getsockname())[:2],
                 "family": int(sock.family), "socktype": int(sock.type),
-                "timeout": sock.gettimeout(),
+                "timeout": sock.gettimeout(), "id": id(sock),
                 "fd_blocking": os.get_blocking(sock.fileno()),
                 "nodelay": sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0}
         _KEPT.append(sock)
