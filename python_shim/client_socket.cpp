@@ -105,8 +105,12 @@ void ClientSockets::release(PyObject* sock, const RequestContext& ctx) {
                              : PyObject_CallOneArg(RawSocket::get().detach, sock);
   if (r) Py_DECREF(r);
   else PyErr_Clear();
-  if (!cooperative_ && !spare_ && Py_REFCNT(sock) == 1) {
-    spare_ = sock;  // nobody else holds it: the next request re-attaches it
+  // Re-used only when nobody can reach it any more: no other reference and
+  // no weak reference (it would see the next request's connection).
+  bool unreachable = Py_REFCNT(sock) == 1 && (Py_TYPE(sock)->tp_weaklistoffset <= 0 ||
+                                              *PyObject_GET_WEAKREFS_LISTPTR(sock) == nullptr);
+  if (!cooperative_ && !spare_ && unreachable) {
+    spare_ = sock;  // the next request re-attaches it
     return;
   }
   Py_DECREF(sock);

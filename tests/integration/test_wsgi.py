@@ -429,6 +429,10 @@ def test_gunicorn_socket(worker):
             assert len(ids) == 1  # made once per connection (a gevent socket costs more than a request)
         conn.close()
         assert wait_for(lambda: json.loads(get(srv.port, "/socket-kept")[1]) == {"filenos": [-1] * 4}, 10)
+        # Nor does one only weakly referenced (it is not re-used for another connection).
+        get(srv.port, "/socket-weakref")
+        for _ in range(3):
+            assert json.loads(get(srv.port, "/socket-weakref?check")[1])["filenos"] in ([], [-1])
 
 
 def test_gunicorn_socket_sendall_and_close(worker):

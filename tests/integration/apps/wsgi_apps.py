@@ -64,6 +64,7 @@ def environ_view(environ):
 
 
 _KEPT = []  # gunicorn.socket objects an app kept past its request
+_WEAK = []  # weak references to some
 
 
 def app(environ, start_response):
@@ -168,6 +169,12 @@ def app(environ, start_response):
         return [b"status body"]
     if path == "/socket-kept":
         return _json(start_response, {"filenos": [s.fileno() for s in _KEPT]})
+    if path == "/socket-weakref":
+        import weakref
+        if environ["QUERY_STRING"] == "check":  # what the object is now, if it lives
+            return _json(start_response, {"filenos": [w().fileno() for w in _WEAK if w() is not None]})
+        _WEAK.append(weakref.ref(environ["gunicorn.socket"]))
+        return _json(start_response, {})
     if path == "/socket-sendall":
         # A hijacking app: extra bytes (more than the socket buffers hold)
         # straight to the client before the response.
