@@ -293,20 +293,20 @@ def _text(path):
 
 def test_hup_reapplies_logging(tmp_path):
     """gunicorn's reload runs Logger.setup(cfg) again: a HUP after the config
-    file changed loglevel, errorlog and access_log_format applies them (in
-    the arbiter and the new workers); the old error log gets no new lines."""
-    old_log, new_log, access = str(tmp_path / "a.log"), str(tmp_path / "b.log"), str(tmp_path / "access.log")
+    file changed loglevel, errorlog, accesslog and access_log_format applies
+    them (in the arbiter and the new workers); the old file gets no new lines."""
+    old_log, new_log = str(tmp_path / "a.log"), str(tmp_path / "b.log")
     conf = tmp_path / "gunicorn.conf.py"
     template = "loglevel = %r\nerrorlog = %r\naccesslog = %r\naccess_log_format = %r\n"
-    conf.write_text(template % ("info", old_log, access, "OLD %(s)s"))
+    conf.write_text(template % ("info", old_log, old_log, "OLD %(s)s"))
     with Server("-c", str(conf), "logging_app:app", wait=False) as srv:
         assert wait_for(lambda: "Booting worker" in _text(old_log) and srv.connectable(), 20), _text(old_log)
         send_raw(srv.port, b"GET /pydebug HTTP/1.0\r\n\r\n")
         send_raw(srv.port, b"GET /\x01 HTTP/1.1\r\n\r\n")
-        assert wait_for(lambda: "OLD 201" in _text(access), 10)
+        assert wait_for(lambda: "OLD 201" in _text(old_log), 10)
         assert "app debug line" not in _text(old_log) and "Invalid request" not in _text(old_log)
 
-        conf.write_text(template % ("debug", new_log, access, "NEW %(s)s %(m)s"))
+        conf.write_text(template % ("debug", new_log, new_log, "NEW %(s)s %(m)s"))
         old_workers = set(srv.workers())
         srv.signal(signal.SIGHUP)
         assert wait_for(lambda: "Booting worker" in _text(new_log), 20), _text(new_log) + _text(old_log)
@@ -316,10 +316,28 @@ def test_hup_reapplies_logging(tmp_path):
 
         send_raw(srv.port, b"GET /pydebug HTTP/1.0\r\n\r\n")
         send_raw(srv.port, b"GET /\x01 HTTP/1.1\r\n\r\n")
-        assert wait_for(lambda: "NEW 201 GET" in _text(access), 10), _text(access)
+        assert wait_for(lambda: "NEW 201 GET" in _text(new_log), 10), _text(new_log)
         assert wait_for(lambda: "app debug line via gunicorn.error" in _text(new_log), 10), _text(new_log)
         assert wait_for(lambda: "[DEBUG] Invalid request from fd" in _text(new_log), 10), _text(new_log)
         srv.signal(signal.SIGUSR1)  # the arbiter writes to the new file too
         assert wait_for(lambda: "Handling signal: usr1" in _text(new_log), 10), _text(new_log)
         assert len(_text(old_log)) == old_size, _text(old_log)[old_size:]
-        assert "OLD" not in _text(access).split("NEW", 1)[1]
+        assert "OLD" not in _text(new_log)
+
+
+def test_hup_with_a_broken_logging_config_keeps_the_previous_one(tmp_path):
+    old_log, new_log = str(tmp_path / "a.log"), str(tmp_path / "b.log")
+    conf = tmp_path / "gunicorn.conf.py"
+    conf.write_text("errorlog = %r\n" % old_log)
+    with Server("-c", str(conf), "logging_app:app", wait=False) as srv:
+        assert wait_for(lambda: "Booting worker" in _text(old_log) and srv.connectable(), 20), _text(old_log)
+        conf.write_text("errorlog = %r\nlogconfig = %r\n" % (new_log, str(tmp_path / "missing.ini")))
+        srv.signal(signal.SIGHUP)
+        # gunicorn 26.1: the failure goes to stderr, the previous logger stays.
+        assert wait_for(lambda: "Error: reloading the logger configuration failed, keeping the previous one"
+                        in srv.log_text(), 10), srv.log_text()
+        assert wait_for(lambda: _text(old_log).count("Booting worker") >= 2, 20), _text(old_log)
+        assert srv.connectable()
+        srv.signal(signal.SIGUSR1)
+        assert wait_for(lambda: "Handling signal: usr1" in _text(old_log), 10)
+        assert "Handling signal" not in _text(new_log)
