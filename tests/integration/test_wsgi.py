@@ -180,6 +180,8 @@ def test_unix_socket_server_name_and_port(worker, tmp_path):
         assert (env["SERVER_NAME"], env["SERVER_PORT"]) == ("example.org", "80")
         env = json.loads(split_response(raw(0, b"GET /environ HTTP/1.0\r\n\r\n", unix=path))[2])
         assert (env["SERVER_NAME"], env["SERVER_PORT"]) == (path, "")
+        info = json.loads(split_response(raw(0, b"GET /socket HTTP/1.0\r\n\r\n", unix=path))[2])
+        assert (info["is_socket"], info["family"], info["timeout"]) == (True, socket.AF_UNIX, None)
         assert_validator_clean(srv)
 
 

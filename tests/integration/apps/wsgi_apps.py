@@ -151,7 +151,9 @@ def app(environ, start_response):
     if path == "/socket":
         import socket
         sock = environ["gunicorn.socket"]
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        tcp = sock.family != socket.AF_UNIX
+        if tcp:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         info = {"peer": list(sock.getpeername())[:2], "fileno_ok": sock.fileno() >= 0,
                 "type": repr(type(sock).__name__),
                 "is_socket": isinstance(sock, socket.socket),
@@ -159,7 +161,7 @@ def app(environ, start_response):
                 "family": int(sock.family), "socktype": int(sock.type),
                 "timeout": sock.gettimeout(), "id": id(sock),
                 "fd_blocking": os.get_blocking(sock.fileno()),
-                "nodelay": sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0}
+                "nodelay": tcp and sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0}
         _KEPT.append(sock)
         return _json(start_response, info)
     if path == "/status":
