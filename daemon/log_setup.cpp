@@ -9,15 +9,17 @@
 namespace gpp::daemon {
 namespace {
 
-/// The same steps, in the same order, as serve() runs them at start.
+/// The steps serve() runs at start. Python logging first: an invalid
+/// logging config is then reported in the log that stays in use.
 bool apply(const config::Config& cfg) {
+  if (!py::setup_logging(cfg)) return false;
   core::log::Level level = core::log::Level::Info;
   if (!core::log::parse_level(cfg.get_string("loglevel"), level)) level = core::log::Level::Info;
   if (!core::log::configure(cfg.get_string("errorlog"), level)) {
     core::log::error("Error: could not open the error log " + cfg.get_string("errorlog"));
     return false;
   }
-  return workers::configure_logging(cfg) && py::setup_logging(cfg);
+  return workers::configure_logging(cfg);  // after the error log: capture_output follows it
 }
 
 }  // namespace

@@ -341,3 +341,4 @@ def test_hup_with_a_broken_logging_config_keeps_the_previous_one(tmp_path):
         srv.signal(signal.SIGUSR1)
         assert wait_for(lambda: "Handling signal: usr1" in _text(old_log), 10)
         assert "Handling signal" not in _text(new_log)
+        assert "Error: invalid logging configuration" in _text(old_log)  # reported where logging stays
