@@ -101,6 +101,9 @@ std::string ResponseFramer::take_head(std::string_view server_name) {
   out += std::to_string(minor_);
   out += ' ';
   out += status_;
+  // A bare code ("200") gets the SP that RFC 9112's status-line requires
+  // before the (empty) reason; gunicorn writes "HTTP/1.1 200" without it.
+  if (status_.size() == 3) out += ' ';
   out += "\r\nServer: ";
   out += server_name;
   out += "\r\nDate: ";

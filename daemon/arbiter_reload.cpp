@@ -1,5 +1,5 @@
 // HUP (gunicorn's Arbiter.reload): undo raw_env, re-read every config source,
-// re-apply chdir/pythonpath/raw_env, re-bind when the bind list changed,
+// re-apply chdir/pythonpath/raw_env, set logging up again, re-bind when the bind list changed,
 // republish the config to hooks, rewrite the pidfile, then let the state
 // machine start the new generation. A configuration that fails to load (or
 // an address that cannot be bound) keeps the old one running.
@@ -9,6 +9,7 @@
 
 #include "core/log/error_log.hpp"
 #include "daemon/arbiter_impl.hpp"
+#include "daemon/log_setup.hpp"
 #include "daemon/proc_title.hpp"
 #include "python_shim/hooks.hpp"
 
@@ -65,6 +66,9 @@ void Arbiter::Impl::reload() {
     feed(ReloadDone{false, state.settings});
     return;
   }
+  // gunicorn's reload -> setup -> log.setup(cfg): the new loglevel, log
+  // files, access_log_format, syslog and logconfig* apply from here on.
+  reload_logging(fresh, cfg());
   core::log::reopen();
   const bool reuse_port = fresh.get_bool("reuse_port");
   if (!reuse_port && fresh.get_list("bind") != old_binds) {
@@ -73,6 +77,7 @@ void Arbiter::Impl::reload() {
     } catch (const std::exception& e) {
       core::log::error(e.what());
       apply_process_settings(cfg());
+      reload_logging(cfg(), fresh);
       feed(ReloadDone{false, state.settings});
       return;
     }

@@ -78,6 +78,73 @@ PyObject* header_key(std::string_view name) {
 
 }  // namespace
 
+namespace {
+
+bool matches_lowered(PyObject* key, const std::string& lower) {
+  if (!PyUnicode_Check(key) || !PyUnicode_IS_ASCII(key)) return false;
+  if (static_cast<std::size_t>(PyUnicode_GET_LENGTH(key)) != lower.size()) return false;
+  const char* k = reinterpret_cast<const char*>(PyUnicode_DATA(key));
+  for (std::size_t i = 0; i < lower.size(); ++i) {
+    char c = k[i] >= 'A' && k[i] <= 'Z' ? static_cast<char>(k[i] + 32) : k[i];
+    if (c != lower[i]) return false;
+  }
+  return true;
+}
+
+bool utf8_of(PyObject* str, std::string& out) {
+  PyObject* b = PyUnicode_AsEncodedString(str, "utf-8", "backslashreplace");
+  if (!b) return false;
+  out.assign(PyBytes_AS_STRING(b), static_cast<std::size_t>(PyBytes_GET_SIZE(b)));
+  Py_DECREF(b);
+  return true;
+}
+
+core::log::EnvironValue log_value(PyObject* v) {
+  core::log::EnvironValue out;
+  if (PyUnicode_Check(v)) {
+    out.kind = core::log::EnvironValue::Str;
+    if (!utf8_of(v, out.text)) PyErr_Clear();
+    return out;
+  }
+  if (v == Py_None) {
+    out.kind = core::log::EnvironValue::None;
+    return out;
+  }
+  if (PyLong_CheckExact(v)) {  // not bool: str(True) is "True"
+    int overflow = 0;
+    long long n = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (!overflow && !(n == -1 && PyErr_Occurred())) {
+      out.kind = core::log::EnvironValue::Int;
+      out.num = n;
+      return out;
+    }
+    PyErr_Clear();
+  }
+  out.kind = core::log::EnvironValue::Other;
+  PyObject* s = PyObject_Str(v);  // gunicorn's "%s" % value
+  if (!s || !utf8_of(s, out.text)) {
+    PyErr_Clear();
+    out.text = "-";
+  }
+  Py_XDECREF(s);
+  return out;
+}
+
+}  // namespace
+
+void capture_environ(PyObject* env, const std::vector<std::string>& keys, core::log::AppEnviron& out) {
+  out.clear();
+  for (const auto& k : keys) out.emplace_back(k, std::nullopt);
+  if (!env || !PyDict_Check(env)) return;
+  Py_ssize_t pos = 0;
+  PyObject *key, *value;
+  while (PyDict_Next(env, &pos, &key, &value)) {
+    for (auto& [name, slot] : out) {
+      if (matches_lowered(key, name)) slot = log_value(value);
+    }
+  }
+}
+
 PyObject* intern_key(const char* name) {
   PyObject* o = PyUnicode_InternFromString(name);
   if (!o) throw pyb::error_already_set();

@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "python_shim/wsgi_app.hpp"
 
@@ -27,6 +28,12 @@ struct ConfigurationProblem : std::runtime_error {
 /// Fill the per-request CGI keys into `env` (a copy of base_environ).
 /// Throws ConfigurationProblem, or pybind11::error_already_set on a Python error.
 void fill_environ(PyObject* env, const RequestContext& ctx, const std::string& default_script_name);
+
+/// Read `keys` (lower-cased) back from the environ after the app ran, into
+/// `out` (gunicorn's access log sees what the app or middleware set). A key
+/// matches case-insensitively; with several matches the last one in dict
+/// order wins, as in gunicorn's atoms. Never raises.
+void capture_environ(PyObject* env, const std::vector<std::string>& keys, core::log::AppEnviron& out);
 
 /// Percent-decode `path` as bytes, result as a latin-1 str (PEP 3333). New reference.
 PyObject* unquote_to_wsgi_str(std::string_view path);

@@ -226,33 +226,45 @@ class InvalidHeaderName(ParseException):
 InvalidHeader.__module__ = InvalidHeaderName.__module__ = "gunicorn.http.errors"
 
 
-class LazySocket:
-    """environ['gunicorn.socket']: the client socket, made on first use from a
-    dup() of the worker's fd (so it never closes the worker's fd when
-    collected). Attribute access is forwarded to the real socket.socket."""
+def _client_socket_class(base):
+    """environ['gunicorn.socket']: a real `base` (socket.socket, or gevent's
+    socket under the coro worker) made on the connection's fd without a dup.
+    The fd stays the worker's: close() ends the connection with shutdown()
+    and lets go of the fd, detach() hands out a dup, and the worker calls
+    _gpp_release() when the request ends (the object then acts closed)."""
 
-    __slots__ = ("_fd", "_sock")
+    class ClientSocket(base):
+        __slots__ = ()
 
-    def __init__(self, fd):
-        self._fd = fd
-        self._sock = None
+        def close(self):
+            if self.fileno() >= 0:
+                try:
+                    self.shutdown(2)  # socket.SHUT_RDWR
+                except OSError:
+                    pass
+                self._gpp_release()
 
-    def _real(self):
-        sock = self._sock
-        if sock is None:
-            if self._fd < 0:
-                raise OSError(9, "gunicorn.socket used after its request ended")
-            import socket
-            sock = socket.socket(fileno=os.dup(self._fd))
-            sock.setblocking(True)  # the app sees a blocking socket, as with gunicorn
-            self._sock = sock
-        return sock
+        def detach(self):
+            fd = self.fileno()
+            if fd < 0:
+                return fd
+            dup = os.dup(fd)
+            self._gpp_release()
+            return dup
 
-    def _end(self):
-        self._fd = -1
+        def _gpp_release(self):
+            base.detach(self)
 
-    def __getattr__(self, name):
-        return getattr(self._real(), name)
+    ClientSocket.__module__ = "socket"
+    ClientSocket.__qualname__ = ClientSocket.__name__ = "socket"
+    return ClientSocket
 
-    def __repr__(self):
-        return "<gunicornpp client socket fd=%d>" % self._fd
+
+def client_socket_class(cooperative):
+    """The class of environ['gunicorn.socket'] (made once per worker, after
+    gevent patched the socket module when it does)."""
+    if cooperative:
+        from gevent import socket as gsocket
+        return _client_socket_class(gsocket.socket)
+    import socket
+    return _client_socket_class(socket.socket)

@@ -2,6 +2,7 @@
 
 #include <Python.h>
 #include <pybind11/embed.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -9,6 +10,7 @@
 
 #include "core/http/response.hpp"
 #include "core/log/error_log.hpp"
+#include "python_shim/client_socket.hpp"
 #include "python_shim/environ.hpp"
 #include "python_shim/hooks_private.hpp"
 #include "python_shim/interpreter.hpp"
@@ -34,12 +36,11 @@ bool ResponseSink::send_file(int fd, off_t offset, std::size_t count) {
 struct WsgiApp::Impl {
   pyb::object app;
   PyObject* base = nullptr;         ///< per-worker environ keys, built on first call
-  PyObject* lazy_socket = nullptr;  ///< support.LazySocket
+  ClientSockets sockets;            ///< environ['gunicorn.socket']
   PyObject* fileno_of = nullptr;    ///< support.file_wrapper_fileno
   std::string script_name;          ///< os.environ SCRIPT_NAME at load time
   ~Impl() {
     Py_XDECREF(base);
-    Py_XDECREF(lazy_socket);
     Py_XDECREF(fileno_of);
   }
 };
@@ -72,7 +73,6 @@ WsgiApp WsgiApp::load(const std::string& uri) {
     core::log::error("Exception in worker process\n" + format_current_exception(e));
     throw AppLoadError(message, 3);
   }
-  out.impl_->lazy_socket = pyb::object(support().attr("LazySocket")).release().ptr();
   out.impl_->fileno_of = pyb::object(support().attr("file_wrapper_fileno")).release().ptr();
   const char* sn = std::getenv("SCRIPT_NAME");
   out.impl_->script_name = sn ? sn : "";
@@ -173,6 +173,7 @@ CallResult WsgiApp::call(const RequestContext& ctx, core::ResponseFramer& framer
   CallResult outcome = CallResult::Ok;
   Owned env, start, input, sock, result;
   RequestHooks hooks;  // pre_request / post_request (hooks.py), no-op when not defined
+  if (ctx.log_environ_keys) ctx.log_environ.clear();
   try {
     hooks.pre_request(ctx);
     if (!im.base) {
@@ -188,10 +189,7 @@ CallResult WsgiApp::call(const RequestContext& ctx, core::ResponseFramer& framer
     input.p = new_input(ctx.body);
     set_item(env.p, GPP_ENVIRON_KEY("wsgi.input"), input.p);
     if (ctx.client_fd >= 0) {
-      Owned fd{PyLong_FromLong(ctx.client_fd)};
-      check(fd.p);
-      sock.p = PyObject_CallOneArg(im.lazy_socket, fd.p);
-      check(sock.p);
+      sock.p = im.sockets.acquire(ctx);
       set_item(env.p, GPP_ENVIRON_KEY("gunicorn.socket"), sock.p);
     } else {
       set_item(env.p, GPP_ENVIRON_KEY("gunicorn.socket"), Py_None);
@@ -225,15 +223,17 @@ CallResult WsgiApp::call(const RequestContext& ctx, core::ResponseFramer& framer
     outcome = CallResult::ErrorResponded;
   }
   if (PyErr_Occurred()) PyErr_Clear();
+  // gunicorn logs the access line from the environ the app may have changed
+  // (middleware setting REMOTE_USER, ...): read back the keys the log names.
+  if (ctx.log_environ_keys && env.p) capture_environ(env.p, *ctx.log_environ_keys, ctx.log_environ);
   close_iterable(result.p, std::string(head.method) + " " + std::string(head.target));
   hooks.post_request(framer);
   if (start.p) start_response_end(start.p);
   if (input.p) input_end(input.p);
   Py_CLEAR(env.p);
-  if (sock.p && Py_REFCNT(sock.p) > 1) {
-    // The app kept gunicorn.socket: it must not reach a reused fd later.
-    Owned r{PyObject_CallMethod(sock.p, "_end", nullptr)};
-    if (!r.p) PyErr_Clear();
+  if (sock.p) {
+    im.sockets.release(sock.p, ctx);
+    sock.p = nullptr;
   }
   return outcome;
 }

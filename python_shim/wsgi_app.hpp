@@ -8,9 +8,11 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/http/proxy_protocol.hpp"
 #include "core/http/request_head.hpp"
+#include "core/log/access_log_format.hpp"
 #include "core/request_body.hpp"
 #include "core/response_framer.hpp"
 
@@ -33,6 +35,11 @@ struct ServerInfo {
   bool multithread = false;   ///< wsgi.multithread: true for gthread/coro
   bool multiprocess = false;  ///< wsgi.multiprocess: workers > 1
   bool sendfile = true;       ///< Config::sendfile(): wsgi.file_wrapper may use send_file()
+  /// gunicorn.socket is a gevent socket (coro worker with gevent): it waits
+  /// in the hub, on the connection's non-blocking fd. Otherwise a
+  /// socket.socket that reports blocking, on a blocking fd (as gunicorn's
+  /// sync and gthread workers).
+  bool cooperative_socket = false;
 };
 
 struct RequestContext {
@@ -44,9 +51,23 @@ struct RequestContext {
   std::string_view url_scheme = "http";
   /// PROXY protocol header of this connection, if one was accepted.
   const core::http::ProxyInfo* proxy = nullptr;
-  /// The client socket, for environ['gunicorn.socket'] (a dup is made only
-  /// when the app touches it); -1 when there is none.
+  /// The client socket, for environ['gunicorn.socket'] (a socket object on
+  /// this fd, no dup, let go of when the call returns); -1 when there is none.
   int client_fd = -1;
+  /// Its address family (AF_INET, AF_INET6, AF_UNIX); 0: ask the fd.
+  int client_family = 0;
+  /// Where a cooperative (gevent) gunicorn.socket is kept between the
+  /// requests of one connection (making one costs more than a request);
+  /// the connection calls release_connection_socket() when it ends.
+  /// nullptr: one socket object per request.
+  void** connection_socket = nullptr;
+  /// Environ keys (lower-cased) the access log wants as the app left them
+  /// ({var}e atoms for keys the server does not set); nullptr: none, and
+  /// call() reads nothing back.
+  const std::vector<std::string>* log_environ_keys = nullptr;
+  /// Filled by call() after the app ran, one entry per log_environ_keys
+  /// (matched case-insensitively, as gunicorn lower-cases environ keys).
+  mutable core::log::AppEnviron log_environ;
 };
 
 /// Where response bytes go. Called with the GIL released.
@@ -76,6 +97,11 @@ enum class CallResult {
   /// ConfigurationProblem: "500 Bad Request" with its message): close the connection.
   ErrorResponded,
 };
+
+/// A connection kept in RequestContext::connection_socket ends: the socket
+/// object lets go of the fd (it stays the worker's) and is dropped. Takes the
+/// GIL if needed; no-op for nullptr.
+void release_connection_socket(void* handle) noexcept;
 
 class WsgiApp {
  public:

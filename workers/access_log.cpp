@@ -24,6 +24,25 @@ std::optional<AccessLogFormat>& compiled_format() {
   return f;
 }
 
+/// {var}e keys read back from the app's environ (see app_environ_keys()).
+std::vector<std::string>& app_keys() {
+  static std::vector<std::string> keys;
+  return keys;
+}
+
+/// Keys whose value the C++ side knows without asking Python (environ_value
+/// below); HTTP_* are not among them, as middleware often adds some.
+bool server_computed(std::string_view key) {
+  static constexpr std::string_view kKeys[] = {
+      "request_method", "query_string", "raw_uri",     "server_protocol", "server_software",
+      "remote_addr",    "remote_port",  "wsgi.url_scheme", "server_name", "server_port",
+      "script_name",    "path_info",    "content_type", "content_length", "proxy_protocol",
+      "proxy_addr",     "proxy_port"};
+  for (std::string_view k : kKeys)
+    if (k == key) return true;
+  return false;
+}
+
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
 /// "Content-Type" matches environ key "http_content_type" / "content_type".
@@ -64,8 +83,8 @@ std::string script_name_of(const core::http::RequestHead& h) {
 }
 
 /// The environ keys the C++ side knows (lower-cased), as gunicorn's
-/// wsgi.create() (full) or default_environ() (error path) sets them. Keys
-/// the app or middleware add are not visible here (docs/compatibility.md).
+/// wsgi.create() (full) or default_environ() (error path) sets them. Other
+/// {var}e keys are read back from the app's environ (rc.log_environ).
 bool environ_value(const AccessRecord& rec, bool full, std::string_view key, std::string& out) {
   const py::RequestContext& rc = *rec.request;
   const core::http::RequestHead& h = *rc.head;
@@ -140,6 +159,8 @@ void write_access_line(const AccessRecord& rec, std::int64_t us) {
   info.environ = [&rec, full](std::string_view key, std::string& out) {
     return environ_value(rec, full, key, out);
   };
+  // gunicorn's error path logs a fresh default environ: no app keys there.
+  if (full && rc.log_environ_keys) info.app_environ = &rc.log_environ;
   std::string line;
   line.reserve(256);
   if (compiled_format()->render(info, line)) core::log::access::write_line(line);
@@ -154,6 +175,11 @@ bool configure_logging(const config::Config& cfg) {
   compiled_format() = AccessLogFormat::compile(cfg.get_string("access_log_format"), &error);
   if (!compiled_format())
     core::log::error("Invalid access_log_format: " + error + "; no access log will be written");
+  app_keys().clear();
+  if (compiled_format()) {
+    for (auto& key : compiled_format()->environ_keys())
+      if (!server_computed(key)) app_keys().push_back(std::move(key));
+  }
   if (accesslog.empty()) {
     core::log::access::disable();
   } else if (!core::log::access::configure(accesslog)) {
@@ -187,6 +213,11 @@ void log_access(const AccessRecord& rec) {
     core::log::statsd::increment("gunicorn.requests");
     if (status > 0) core::log::statsd::increment("gunicorn.request.status." + std::to_string(status));
   }
+}
+
+const std::vector<std::string>* app_environ_keys() {
+  if (app_keys().empty() || !core::log::access::enabled()) return nullptr;
+  return &app_keys();
 }
 
 void report_worker_count(long count) { core::log::statsd::gauge("gunicorn.workers", count); }

@@ -4,7 +4,9 @@
 // worker class calls log_access() once per request; configure_logging() runs
 // once in the arbiter before workers fork (they inherit the open files).
 #include <chrono>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.hpp"
 #include "core/response_framer.hpp"
@@ -35,6 +37,12 @@ bool configure_logging(const config::Config& cfg);
 /// statsd request metrics when statsd is on, and the shared-memory counters
 /// when --metrics-bind is set. Cheap when all are off.
 void log_access(const AccessRecord& record);
+
+/// The {var}e keys of access_log_format that only the app's environ can
+/// answer (REMOTE_USER, myapp.user_id, HTTP_X_ADDED_BY_MIDDLEWARE...), for
+/// RequestContext::log_environ_keys; nullptr when there are none or the
+/// access log is off, so that no Python is entered for the log.
+const std::vector<std::string>* app_environ_keys();
 
 /// "gunicorn.workers" gauge (the arbiter calls it when the count changes).
 void report_worker_count(long count);

@@ -25,7 +25,7 @@ bool wait_for(int fd, short events, int timeout_ms) {
 
 bool write_all(int fd, std::string_view bytes, int timeout_ms) {
   while (!bytes.empty()) {
-    ssize_t w = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    ssize_t w = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (w > 0) {
       bytes.remove_prefix(static_cast<std::size_t>(w));
       continue;
@@ -57,6 +57,10 @@ SendFileStatus send_file_some(int fd, int file_fd, off_t& offset, std::size_t& c
 }
 
 bool send_file_all(int fd, int file_fd, off_t offset, std::size_t count, int timeout_ms) {
+  // sendfile(2) has no MSG_DONTWAIT: on a blocking client socket (sync,
+  // gthread) the send timeout bounds each call instead.
+  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   for (;;) {
     switch (send_file_some(fd, file_fd, offset, count)) {
       case SendFileStatus::Done: return true;
@@ -71,7 +75,7 @@ long read_some(int fd, std::string& out, std::size_t max, int timeout_ms) {
   std::size_t old = out.size();
   out.resize(old + max);
   for (;;) {
-    ssize_t r = ::recv(fd, out.data() + old, max, 0);
+    ssize_t r = ::recv(fd, out.data() + old, max, MSG_DONTWAIT);
     if (r >= 0) {
       out.resize(old + static_cast<std::size_t>(r));
       return r;

@@ -1,6 +1,8 @@
 #pragma once
 // Blocking socket I/O for the sync worker: every wait is a poll() bounded by
-// a timeout, so a silent client cannot hold the worker forever.
+// a timeout, so a silent client cannot hold the worker forever. Sends and
+// receives pass MSG_DONTWAIT, so the fd may be blocking (gunicorn.socket is,
+// as in gunicorn) or not; sendfile(2) is bounded by SO_SNDTIMEO instead.
 #include <sys/types.h>
 
 #include <cstddef>

@@ -176,6 +176,7 @@ int run_coro_worker(WorkerContext& ctx, py::WsgiApp& app, WorkerFlags& flags, in
   auto connections = static_cast<std::size_t>(std::max<long>(1, cfg.get_int("worker_connections")));
   engine::EngineOptions opts;
   opts.multithread = gevent;  // greenlets are threads to the app (threading is patched)
+  opts.cooperative_socket = gevent;
   opts.max_keepalived = connections;  // gunicorn's gevent worker: only worker_connections bounds them
 
   if (!gevent) {

@@ -13,6 +13,7 @@ Peer peer_of(int fd) {
   socklen_t len = sizeof ss;
   Peer p;
   if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return p;
+  p.family = ss.ss_family;
   char buf[INET6_ADDRSTRLEN] = {};
   if (ss.ss_family == AF_INET) {
     auto* sin = reinterpret_cast<sockaddr_in*>(&ss);

@@ -12,6 +12,7 @@ struct Peer {
   std::string addr;  ///< "" for a unix-socket peer (gunicorn's REMOTE_ADDR)
   int port = -1;     ///< -1 for a unix-socket peer (no REMOTE_PORT)
   bool unix_socket = false;
+  int family = 0;    ///< AF_INET, AF_INET6, AF_UNIX; 0 when getpeername failed
 };
 
 [[nodiscard]] Peer peer_of(int fd);

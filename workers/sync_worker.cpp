@@ -78,6 +78,8 @@ void handle_connection(SyncState& st, int client_fd, const py::ServerInfo& serve
   rc.url_scheme = url_scheme_for(req.head, trusted, *st.ctx.cfg);
   rc.proxy = proxy ? &*proxy : nullptr;
   rc.client_fd = client_fd;
+  rc.client_family = peer.family;
+  rc.log_environ_keys = app_environ_keys();
 
   core::ResponseFramer framer;
   framer.reset(req.head.method, req.head.version_major, req.head.version_minor, true);
@@ -98,7 +100,9 @@ void handle_connection(SyncState& st, int client_fd, const py::ServerInfo& serve
 void accept_ready(SyncState& st, std::size_t index) {
   const Listener& l = st.ctx.listeners[index];
   for (;;) {
-    int fd = ::accept4(l.fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    // Blocking, as gunicorn's client sockets: gunicorn.socket reports and
+    // behaves blocking; our own I/O passes MSG_DONTWAIT and waits in poll().
+    int fd = ::accept4(l.fd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) return;  // EAGAIN: another worker took it, or nothing left
     core::UniqueFd client(fd);
     handle_connection(st, fd, st.servers[index]);

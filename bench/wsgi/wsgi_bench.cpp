@@ -1,5 +1,7 @@
 // Cost of one WsgiApp::call (environ, start_response, body iteration, close)
 // for trivial apps, with a sink that discards the bytes. Reports ns per call.
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <ctime>
 #include <cstdlib>
@@ -60,6 +62,12 @@ double run(gpp::py::WsgiApp& app, const char* raw, const std::string& body_bytes
   rc.server = &server;
   rc.remote_addr = "127.0.0.1";
   rc.remote_port = 40000;
+  // GPP_BENCH_SOCKET=1: environ['gunicorn.socket'] on a real socket (a
+  // socketpair end), as the workers have it; otherwise None.
+  static int pair[2] = {-1, -1};
+  if (std::getenv("GPP_BENCH_SOCKET") && pair[0] < 0) ::socketpair(AF_UNIX, SOCK_STREAM, 0, pair);
+  rc.client_fd = pair[0];
+  rc.client_family = pair[0] >= 0 ? AF_UNIX : 0;
   gpp::core::ResponseFramer framer;
   auto once = [&] {
     framer.reset(head.method, head.version_major, head.version_minor, false);

@@ -11,11 +11,13 @@
 namespace gpp::core::http {
 
 bool valid_status(std::string_view status) noexcept {
-  if (status.size() < 4 || status[3] != ' ') return false;
+  // gunicorn 26.1 sends any status as given; we keep to what makes an
+  // RFC 9112 status-line: 3 digits, then nothing or SP and a reason.
+  if (status.size() < 3 || (status.size() > 3 && status[3] != ' ')) return false;
   for (int i = 0; i < 3; ++i) {
     if (status[i] < '0' || status[i] > '9') return false;
   }
-  return !detail::has_bad_value_char(status.substr(4));
+  return status.size() <= 4 || !detail::has_bad_value_char(status.substr(4));
 }
 
 bool valid_header_name(std::string_view name) noexcept { return detail::is_token(name); }

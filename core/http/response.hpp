@@ -6,7 +6,8 @@
 
 namespace gpp::core::http {
 
-/// "200 OK" style WSGI status: 3 digits, a space, reason without CR/LF/CTL.
+/// "200 OK" style WSGI status: 3 digits, then nothing ("200", accepted as
+/// gunicorn does) or a space and a reason without CR/LF/CTL.
 [[nodiscard]] bool valid_status(std::string_view status) noexcept;
 [[nodiscard]] bool valid_header_name(std::string_view name) noexcept;   ///< RFC 9110 token
 [[nodiscard]] bool valid_header_value(std::string_view value) noexcept; ///< no CR, LF, NUL

@@ -216,7 +216,31 @@ std::string_view first_word(std::string_view s) {
   return s.substr(0, s.find_first_of(" \t\r\n\f\v"));
 }
 
+/// A value from the app's environ: a str gets SafeAtoms' escaping, other
+/// objects are formatted as they are (str() for %s).
+Value app_value(const EnvironValue& ev) {
+  Value v;
+  switch (ev.kind) {
+    case EnvironValue::Str:
+      for (char ch : ev.text) {
+        if (ch == '"') v.str += "\\\"";
+        else v.str.push_back(ch);
+      }
+      return v;
+    case EnvironValue::Int: return integer(ev.num);
+    case EnvironValue::None: return none();
+    case EnvironValue::Other: v.str = ev.text; return v;
+  }
+  return v;
+}
+
 Value environ_or_dash(const AccessInfo& info, std::string_view key) {
+  if (info.app_environ) {
+    for (const auto& [name, value] : *info.app_environ) {
+      if (name != key) continue;
+      return value ? app_value(*value) : latin1("-");
+    }
+  }
   std::string raw;
   if (info.environ && info.environ(key, raw)) return latin1(raw);
   return latin1("-");
@@ -361,6 +385,17 @@ std::optional<AccessLogFormat> AccessLogFormat::compile(std::string_view format,
   }
   if (!literal.empty()) out.segments_.push_back(Segment{Atom::Literal, std::move(literal), {}});
   return out;
+}
+
+std::vector<std::string> AccessLogFormat::environ_keys() const {
+  std::vector<std::string> keys;
+  for (const Segment& seg : segments_) {
+    if (seg.atom != Atom::Environ) continue;
+    bool seen = false;
+    for (const auto& k : keys) seen = seen || k == seg.text;
+    if (!seen) keys.push_back(seg.text);
+  }
+  return keys;
 }
 
 bool AccessLogFormat::render(const AccessInfo& info, std::string& out) const {

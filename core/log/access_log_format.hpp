@@ -23,6 +23,18 @@ namespace gpp::core::log {
 /// appends its latin-1 bytes to `out` and returns true when the key exists.
 using EnvironLookup = std::function<bool(std::string_view lower_key, std::string& out)>;
 
+/// An environ value as the app left it, fetched after the app call for a
+/// {var}e atom (gunicorn reads the environ dict when it logs).
+struct EnvironValue {
+  enum Kind : std::uint8_t { Str, Int, None, Other } kind = Str;
+  std::string text;    ///< UTF-8: the str, or str() of the object (Other)
+  long long num = 0;   ///< Int (bool is Other: str() gives "True")
+};
+
+/// {var}e values fetched from the app's environ: lower-cased key -> value,
+/// nullopt when the environ had no such key.
+using AppEnviron = std::vector<std::pair<std::string, std::optional<EnvironValue>>>;
+
 /// Everything one access-log line may use. Views must outlive render().
 struct AccessInfo {
   std::string_view remote_addr;  ///< h
@@ -43,6 +55,8 @@ struct AccessInfo {
   std::time_t now = 0;           ///< t (local time)
   long pid = 0;                  ///< p
   EnvironLookup environ;         ///< {x}e, and f/a/u (HTTP_REFERER, HTTP_USER_AGENT, HTTP_AUTHORIZATION)
+  /// {x}e keys fetched from the app's environ; these win over `environ`.
+  const AppEnviron* app_environ = nullptr;
 };
 
 class AccessLogFormat {
@@ -62,6 +76,8 @@ class AccessLogFormat {
 
   /// True when some atom needs the environ lookup (callers may skip building it).
   [[nodiscard]] bool uses_environ() const noexcept { return uses_environ_; }
+  /// The lower-cased names of the {x}e atoms, each once, in format order.
+  [[nodiscard]] std::vector<std::string> environ_keys() const;
 
   enum class Atom : std::uint8_t {
     h, l, u, t, r, s, m, U, q, H, b, B, f, a, T, D, M, L, p,

@@ -62,6 +62,7 @@ bool configure(const std::string& path, Level lvl) {
   Sink& s = sink();
   std::lock_guard lock(s.mutex);
   s.level = static_cast<int>(lvl);
+  s.capture = false;  // capture_output() sets it again when still wanted
   if (s.fd != STDERR_FILENO) ::close(s.fd);
   s.fd = STDERR_FILENO;
   s.path = path;

@@ -102,11 +102,11 @@ def read_lines(path, count, timeout=10):
     return wait_for(lines, timeout) or (open(path, "rb").read().splitlines() if os.path.exists(path) else [])
 
 
-def run_both(tmp_path, fmt, requests=REQUESTS):
+def run_both(tmp_path, fmt, requests=REQUESTS, ours_args=()):
     """The access-log lines of gunicornpp and gunicorn 20.1 for the same requests."""
     ours_log, theirs_log = str(tmp_path / "ours.log"), str(tmp_path / "theirs.log")
     args = ["--access-logformat", fmt, "logging_app:app"]
-    with Server("--access-logfile", ours_log, *args) as ours, \
+    with Server("--access-logfile", ours_log, *ours_args, *args) as ours, \
             Gunicorn("--access-logfile", theirs_log, *args) as theirs:
         for raw in requests:
             send_raw(ours.port, raw)
@@ -118,6 +118,25 @@ def run_both(tmp_path, fmt, requests=REQUESTS):
 def test_access_log_matches_gunicorn_byte_for_byte(tmp_path):
     ours, theirs = run_both(tmp_path, STABLE_FORMAT)
     assert len(theirs) == len(REQUESTS)
+    assert ours == theirs
+
+
+# {var}e atoms for keys the app or a middleware set (str, int, None, other
+# objects, mixed-case keys, a key changed while the body is iterated).
+APP_ENVIRON_FORMAT = ('%({remote_user}e)s|%({myapp.user_id}e)s|%({myapp.user_id}e)05d|%({MYAPP.MIXED}e)s|'
+                      '%({myapp.none}e)s|%({myapp.list}e)s|%({myapp.flag}e)s|%({http_x_added}e)s|'
+                      '%({myapp.missing}e)s|%({remote_user}e).5s|%({query_string}e)s|%(u)s %(s)s')
+
+
+@pytest.mark.skipif(not os.path.exists(GUNICORN), reason="Debian's gunicorn is not installed")
+@pytest.mark.parametrize("worker", ["sync", "gthread", "coro"])
+def test_app_environ_keys_match_gunicorn(tmp_path, worker):
+    # (Not /error: its line has no app keys, so %05d of "-" drops it in both.)
+    requests = [r for r in REQUESTS if b"/error" not in r] + [b"GET /late HTTP/1.1\r\nHost: h\r\n\r\n"]
+    ours, theirs = run_both(tmp_path, APP_ENVIRON_FORMAT, requests, ours_args=("-k", worker))
+    assert len(theirs) == len(requests)
+    assert theirs[0] == b'alice \\"the\\" admin|42|00042|mixed-case key|None|[\'a\', 1, \'q"q\']|True|' \
+                        b'by middleware|-|alice|x=1&y=2|alice 201'
     assert ours == theirs
 
 
@@ -266,3 +285,60 @@ def test_syslog_over_udp():
                for d in got), got
     assert any(re.fullmatch(rb'<142>gunicorn\.web\.access: \[\d+\] 127\.0\.0\.1 - - \[.*\] '
                             rb'"GET /syslogged HTTP/1\.0" 201 13 "-" "-"\x00', d) for d in got), got
+
+
+def _text(path):
+    return open(path, errors="replace").read() if os.path.exists(path) else ""
+
+
+def test_hup_reapplies_logging(tmp_path):
+    """gunicorn's reload runs Logger.setup(cfg) again: a HUP after the config
+    file changed loglevel, errorlog, accesslog and access_log_format applies
+    them (in the arbiter and the new workers); the old file gets no new lines."""
+    old_log, new_log = str(tmp_path / "a.log"), str(tmp_path / "b.log")
+    conf = tmp_path / "gunicorn.conf.py"
+    template = "loglevel = %r\nerrorlog = %r\naccesslog = %r\naccess_log_format = %r\n"
+    conf.write_text(template % ("info", old_log, old_log, "OLD %(s)s"))
+    with Server("-c", str(conf), "logging_app:app", wait=False) as srv:
+        assert wait_for(lambda: "Booting worker" in _text(old_log) and srv.connectable(), 20), _text(old_log)
+        send_raw(srv.port, b"GET /pydebug HTTP/1.0\r\n\r\n")
+        send_raw(srv.port, b"GET /\x01 HTTP/1.1\r\n\r\n")
+        assert wait_for(lambda: "OLD 201" in _text(old_log), 10)
+        assert "app debug line" not in _text(old_log) and "Invalid request" not in _text(old_log)
+
+        conf.write_text(template % ("debug", new_log, new_log, "NEW %(s)s %(m)s"))
+        old_workers = set(srv.workers())
+        srv.signal(signal.SIGHUP)
+        assert wait_for(lambda: "Booting worker" in _text(new_log), 20), _text(new_log) + _text(old_log)
+        assert wait_for(lambda: srv.workers() and not old_workers & set(srv.workers()), 20)
+        time.sleep(0.5)  # the old worker's last lines ("Worker exiting") land in the old file
+        old_size = len(_text(old_log))
+
+        send_raw(srv.port, b"GET /pydebug HTTP/1.0\r\n\r\n")
+        send_raw(srv.port, b"GET /\x01 HTTP/1.1\r\n\r\n")
+        assert wait_for(lambda: "NEW 201 GET" in _text(new_log), 10), _text(new_log)
+        assert wait_for(lambda: "app debug line via gunicorn.error" in _text(new_log), 10), _text(new_log)
+        assert wait_for(lambda: "[DEBUG] Invalid request from fd" in _text(new_log), 10), _text(new_log)
+        srv.signal(signal.SIGUSR1)  # the arbiter writes to the new file too
+        assert wait_for(lambda: "Handling signal: usr1" in _text(new_log), 10), _text(new_log)
+        assert len(_text(old_log)) == old_size, _text(old_log)[old_size:]
+        assert "OLD" not in _text(new_log)
+
+
+def test_hup_with_a_broken_logging_config_keeps_the_previous_one(tmp_path):
+    old_log, new_log = str(tmp_path / "a.log"), str(tmp_path / "b.log")
+    conf = tmp_path / "gunicorn.conf.py"
+    conf.write_text("errorlog = %r\n" % old_log)
+    with Server("-c", str(conf), "logging_app:app", wait=False) as srv:
+        assert wait_for(lambda: "Booting worker" in _text(old_log) and srv.connectable(), 20), _text(old_log)
+        conf.write_text("errorlog = %r\nlogconfig = %r\n" % (new_log, str(tmp_path / "missing.ini")))
+        srv.signal(signal.SIGHUP)
+        # gunicorn 26.1: the failure goes to stderr, the previous logger stays.
+        assert wait_for(lambda: "Error: reloading the logger configuration failed, keeping the previous one"
+                        in srv.log_text(), 10), srv.log_text()
+        assert wait_for(lambda: _text(old_log).count("Booting worker") >= 2, 20), _text(old_log)
+        assert srv.connectable()
+        srv.signal(signal.SIGUSR1)
+        assert wait_for(lambda: "Handling signal: usr1" in _text(old_log), 10)
+        assert "Handling signal" not in _text(new_log)
+        assert "Error: invalid logging configuration" in _text(old_log)  # reported where logging stays

@@ -8,6 +8,7 @@ import os
 import socket
 import tempfile
 import time
+import urllib.parse
 
 import pytest
 
@@ -179,6 +180,8 @@ def test_unix_socket_server_name_and_port(worker, tmp_path):
         assert (env["SERVER_NAME"], env["SERVER_PORT"]) == ("example.org", "80")
         env = json.loads(split_response(raw(0, b"GET /environ HTTP/1.0\r\n\r\n", unix=path))[2])
         assert (env["SERVER_NAME"], env["SERVER_PORT"]) == (path, "")
+        info = json.loads(split_response(raw(0, b"GET /socket HTTP/1.0\r\n\r\n", unix=path))[2])
+        assert (info["is_socket"], info["family"], info["timeout"]) == (True, socket.AF_UNIX, None)
         assert_validator_clean(srv)
 
 
@@ -294,6 +297,31 @@ def test_start_response_twice_is_an_error(worker):
         assert "AssertionError: Response headers already set!" in srv.log_text()
 
 
+def test_status_without_reason_phrase(worker):
+    with Server("-k", worker, "--access-logfile", "-", "--access-logformat", "status=%(s)s", "wsgi_apps:app") as srv:
+        for code in ("200", "404", "599"):
+            data = raw(srv.port, b"GET /status?" + code.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            # gunicorn sends "HTTP/1.1 404"; RFC 9112 needs the SP before the empty reason.
+            assert data.startswith(b"HTTP/1.1 " + code.encode() + b" \r\n"), data
+            assert dechunk(split_response(data)[2]) == b"status body"
+        data = raw(srv.port, b"GET /status?204 HTTP/1.0\r\n\r\n")
+        assert data.startswith(b"HTTP/1.0 204 \r\n") and data.endswith(b"\r\n\r\n")
+        assert wait_for(lambda: srv.log_text().count("status=") >= 4, 5)
+        assert [l for l in srv.log_text().splitlines() if l.startswith("status=")] == [
+            "status=200", "status=404", "status=599", "status=204"]
+
+
+def test_status_that_is_no_status_line_is_refused(worker):
+    with Server("-k", worker, "wsgi_apps:app") as srv:
+        bad = ["20", "2000", "20x", "200\tOK", " 200 OK", "200 OK\r\nX: y", "OK", "200\r\n"]
+        for status in bad:
+            query = urllib.parse.quote(status).encode()
+            data = raw(srv.port, b"GET /status?" + query + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert data.startswith(b"HTTP/1.1 500 Internal Server Error\r\n"), (status, data)
+            assert b"X: y" not in data
+        assert wait_for(lambda: srv.log_text().count("ValueError: Invalid status") == len(bad), 5), srv.log_text()
+
+
 @pytest.mark.parametrize("kind,error", [
     ("crlf", "gunicorn.http.errors.InvalidHeader: Invalid HTTP Header: \"'a\\\\r\\\\nInjected: yes'\""),
     ("name", "gunicorn.http.errors.InvalidHeaderName: Invalid HTTP header name: \"'Bad Name'\""),
@@ -360,21 +388,75 @@ def test_early_hints(worker):
         assert_validator_clean(srv)
 
 
+def read_all(s):
+    data = b""
+    while True:
+        c = s.recv(65536)
+        if not c:
+            return data
+        data += c
+
+
 def test_gunicorn_socket(worker):
     with Server("-k", worker, "wsgi_apps:app") as srv:
         s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
         s.sendall(b"GET /socket HTTP/1.0\r\n\r\n")
-        data = b""
-        while True:
-            c = s.recv(65536)
-            if not c:
-                break
-            data += c
-        info = json.loads(split_response(data)[2])
+        info = json.loads(split_response(read_all(s))[2])
         assert info["peer"] == list(s.getsockname())
+        assert info["sockname"] == list(s.getpeername())
         assert info["fileno_ok"] is True
+        # A real socket.socket (gevent's under coro, as gunicorn's gevent
+        # worker), family/type as the connection's; setsockopt reaches it.
+        assert info["is_socket"] is True, info
+        assert (info["family"], info["socktype"]) == (socket.AF_INET, socket.SOCK_STREAM)
+        assert info["nodelay"] is True
+        # Blocking, as gunicorn's (gevent: cooperative, timeout None, fd non-blocking).
+        assert info["timeout"] is None
+        assert info["fd_blocking"] is (worker != "coro")
         s.close()
+        # An object the app kept lets go of the fd when its request ends.
+        assert json.loads(get(srv.port, "/socket-kept")[1]) == {"filenos": [-1]}
         assert get(srv.port, "/pid")[0].status == 200
+        # Keep-alive: every request of a connection gets a working socket
+        # (coro keeps one per connection); none outlives the connection.
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+        ids = set()
+        for _ in range(3):
+            conn.request("GET", "/socket")
+            client_addr = list(conn.sock.getsockname())  # (sync closes after each response)
+            info = json.loads(conn.getresponse().read())
+            assert info["peer"] == client_addr and info["is_socket"] is True
+            ids.add(info["id"])
+        if worker == "coro":
+            assert len(ids) == 1  # made once per connection (a gevent socket costs more than a request)
+        conn.close()
+        assert wait_for(lambda: json.loads(get(srv.port, "/socket-kept")[1]) == {"filenos": [-1] * 4}, 10)
+        # Nor does one only weakly referenced (it is not re-used for another connection).
+        get(srv.port, "/socket-weakref")
+        for _ in range(3):
+            assert json.loads(get(srv.port, "/socket-weakref?check")[1])["filenos"] in ([], [-1])
+
+
+def test_gunicorn_socket_sendall_and_close(worker):
+    with Server("-k", worker, "wsgi_apps:app") as srv:
+        n = 8 * 1024 * 1024  # more than the socket buffers: sendall has to wait
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=20)
+        s.sendall(b"GET /socket-sendall?%d HTTP/1.0\r\n\r\n" % n)
+        data = read_all(s)
+        s.close()
+        assert data[:n + 1] == b"x" * n + b"|"
+        status, headers, body = split_response(data[n + 1:])
+        assert (status, body) == ("HTTP/1.0 200 OK", b"done")
+        # close() by the app ends the connection (what it wrote arrives)
+        # without closing the worker's fd under it.
+        data = raw(srv.port, b"GET /socket-close HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert data == b"HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\nclosed"
+        # detach() hands out a dup; the request still gets its response.
+        resp, body = get(srv.port, "/socket-detach")
+        assert resp.status == 200 and json.loads(body)["dup"] >= 0
+        for _ in range(3):
+            assert get(srv.port, "/pid")[0].status == 200
+        assert "Traceback" not in srv.log_text()
 
 
 def test_wsgi_errors_go_to_the_error_log(worker, tmp_path):

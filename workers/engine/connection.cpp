@@ -1,6 +1,7 @@
 // One connection = one coroutine on the I/O thread: wait (no buffer) -> read
 // the head -> 100-continue -> read the body -> hand the request to the runner
 // -> wait for it -> next (pipelined) request or idle keep-alive or close.
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -12,6 +13,7 @@
 #include "core/http/chunked_decoder.hpp"
 #include "core/http/response.hpp"
 #include "core/log/error_log.hpp"
+#include "workers/access_log.hpp"
 #include "workers/engine/engine_state.hpp"
 #include "workers/request_metrics.hpp"
 
@@ -30,7 +32,7 @@ long read_into(int fd, std::string& out, std::size_t max) {
   static thread_local char scratch[kReadSize * 4];
   ssize_t n;
   do {
-    n = ::read(fd, scratch, std::min(max, sizeof scratch));
+    n = ::recv(fd, scratch, std::min(max, sizeof scratch), MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
   if (n > 0) out.append(scratch, static_cast<std::size_t>(n));
   if (n >= 0) return n;
@@ -56,7 +58,7 @@ asio::awaitable<long> read_some(Connection& c, std::string& out, std::size_t max
 
 asio::awaitable<bool> write_all(Connection& c, std::string_view bytes) {
   while (!bytes.empty()) {
-    ssize_t w = ::send(c.sock.native_handle(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    ssize_t w = ::send(c.sock.native_handle(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (w > 0) {
       bytes.remove_prefix(static_cast<std::size_t>(w));
     } else if (w < 0 && errno == EINTR) {
@@ -158,6 +160,17 @@ asio::awaitable<bool> dispatch(Connection& c, RequestState& rs) {
   rc.url_scheme = url_scheme_for(rs.head, c.trusted, *e.ctx.cfg);
   rc.proxy = c.proxy.get();
   rc.client_fd = c.sock.native_handle();
+  if (!e.opts.cooperative_socket && !c.app_blocking) {
+    // gunicorn.socket is blocking on gthread (gunicorn sets it so while the
+    // app runs). Asio made the fd non-blocking at its first wait and never
+    // looks again; our own reads and writes pass MSG_DONTWAIT. Once per
+    // connection: F_SETFL ignores the access mode, so this clears O_NONBLOCK.
+    ::fcntl(rc.client_fd, F_SETFL, O_RDWR);
+    c.app_blocking = true;
+  }
+  rc.client_family = c.peer.family;
+  rc.log_environ_keys = app_environ_keys();
+  rc.connection_socket = e.opts.cooperative_socket ? &c.app_socket : nullptr;
   ex.framer.reset(rs.head.method, rs.head.version_major, rs.head.version_minor,
                   !rs.head.keep_alive || force_close);
   ex.fd = c.sock.native_handle();
@@ -238,6 +251,9 @@ Connection::Connection(EngineState& e, int fd, std::size_t listener_index)
 
 Connection::~Connection() {
   if (list) list->erase(*this);
+  // Before the fd closes: the socket object must not keep its number. (Only
+  // the coro worker keeps one, and its I/O thread holds the GIL.)
+  py::release_connection_socket(app_socket);
   boost::system::error_code ec;
   sock.close(ec);
   if (engine.tearing_down) return;

@@ -176,6 +176,7 @@ EngineState::EngineState(WorkerContext& c, WorkerFlags& f, const EngineOptions& 
     s.unix_socket = l.unix_socket;
     s.multiprocess = multiprocess;
     s.multithread = o.multithread;
+    s.cooperative_socket = o.cooperative_socket;
     s.sendfile = cfg.sendfile();
     servers.push_back(s);
   }

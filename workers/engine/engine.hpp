@@ -20,6 +20,12 @@ struct EngineOptions {
   /// Keep-alive connections beyond this many idle ones get Connection: close
   /// (gunicorn's worker_connections - threads).
   std::size_t max_keepalived = 0;
+  /// gunicorn.socket is a gevent socket (coro with gevent): client fds stay
+  /// non-blocking. Otherwise they are made blocking before the first request
+  /// goes to the app, as gunicorn's gthread sockets while the app runs (the
+  /// engine's own reads and writes pass MSG_DONTWAIT, so the fd's mode is
+  /// the app's business).
+  bool cooperative_socket = false;
 };
 
 struct EngineState;  // engine_state.hpp

@@ -72,6 +72,8 @@ struct Connection {
   std::size_t listener;
   Peer peer;
   bool trusted = false;
+  bool app_blocking = false;  ///< O_NONBLOCK cleared for gunicorn.socket (once, see dispatch)
+  void* app_socket = nullptr;  ///< coro+gevent: gunicorn.socket kept between requests (python_shim's)
   std::unique_ptr<core::http::ProxyInfo> proxy;  ///< PROXY header of this connection
   std::unique_ptr<RequestState> rs;              ///< null while idle
 

@@ -8,6 +8,21 @@ applog = logging.getLogger("logging_app")
 
 def app(environ, start_response):
     path = environ["PATH_INFO"]
+    # What an auth middleware or the app leaves in the environ: the access
+    # log's %({var}e)s atoms must see it (gunicorn reads environ when it logs).
+    environ["REMOTE_USER"] = 'alice "the" admin'
+    environ["myapp.user_id"] = 42
+    environ["MyApp.Mixed"] = "mixed-case key"
+    environ["myapp.none"] = None
+    environ["myapp.list"] = ["a", 1, 'q"q']
+    environ["myapp.flag"] = True
+    environ["HTTP_X_ADDED"] = "by middleware"
+    if path == "/late":
+        def body():
+            yield b"late"
+            environ["myapp.user_id"] = 43  # set while the body is iterated: still logged
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return body()
     if path == "/error":
         raise RuntimeError("boom from logging_app")
     if path == "/after-head":
@@ -20,6 +35,8 @@ def app(environ, start_response):
         print("printed to stdout by the app", flush=True)
         sys.stderr.write("written to stderr by the app\n")
         sys.stderr.flush()
+    if path == "/pydebug":
+        log.debug("app debug line via gunicorn.error")
     if path == "/pylog":
         log.info("app says hello via gunicorn.error")
         log.warning("app warns via gunicorn.error")

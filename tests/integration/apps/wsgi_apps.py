@@ -63,6 +63,10 @@ def environ_view(environ):
     return out
 
 
+_KEPT = []  # gunicorn.socket objects an app kept past its request
+_WEAK = []  # weak references to some
+
+
 def app(environ, start_response):
     path = environ["PATH_INFO"]
     inp = environ["wsgi.input"]
@@ -145,10 +149,50 @@ def app(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])
         return [b"hints"]
     if path == "/socket":
+        import socket
         sock = environ["gunicorn.socket"]
+        tcp = sock.family != socket.AF_UNIX
+        if tcp:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         info = {"peer": list(sock.getpeername())[:2], "fileno_ok": sock.fileno() >= 0,
-                "type": repr(type(sock).__name__)}
+                "type": repr(type(sock).__name__),
+                "is_socket": isinstance(sock, socket.socket),
+                "sockname": list(sock.getsockname())[:2],
+                "family": int(sock.family), "socktype": int(sock.type),
+                "timeout": sock.gettimeout(), "id": id(sock),
+                "fd_blocking": os.get_blocking(sock.fileno()),
+                "nodelay": tcp and sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0}
+        _KEPT.append(sock)
         return _json(start_response, info)
+    if path == "/status":
+        # start_response with the status given as the query (percent-decoded).
+        from urllib.parse import unquote
+        start_response(unquote(environ["QUERY_STRING"]), [("Content-Type", "text/plain")])
+        return [b"status body"]
+    if path == "/socket-kept":
+        return _json(start_response, {"filenos": [s.fileno() for s in _KEPT]})
+    if path == "/socket-weakref":
+        import weakref
+        if environ["QUERY_STRING"] == "check":  # what the object is now, if it lives
+            return _json(start_response, {"filenos": [w().fileno() for w in _WEAK if w() is not None]})
+        _WEAK.append(weakref.ref(environ["gunicorn.socket"]))
+        return _json(start_response, {})
+    if path == "/socket-sendall":
+        # A hijacking app: extra bytes (more than the socket buffers hold)
+        # straight to the client before the response.
+        n = int(environ["QUERY_STRING"])
+        environ["gunicorn.socket"].sendall(b"x" * n + b"|")
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "4")])
+        return [b"done"]
+    if path == "/socket-close":
+        with environ["gunicorn.socket"] as sock:  # close() at the end: ends the connection
+            sock.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\nclosed")
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"not seen"]
+    if path == "/socket-detach":
+        fd = environ["gunicorn.socket"].detach()  # a dup: the connection stays the worker's
+        os.close(fd)
+        return _json(start_response, {"dup": fd})
     if path == "/errors":
         errors = environ["wsgi.errors"]
         errors.write("wsgi-errors-marker one\n")

@@ -122,3 +122,30 @@ TEST_CASE("statsd prefix and milliseconds as gunicorn prints them", "[statsd]") 
   CHECK(statsd::milliseconds_text(12000) == "12.0");
   CHECK(statsd::milliseconds_text(1234500) == "1234.5");
 }
+
+TEST_CASE("environ_keys lists the {x}e atoms once, lower-cased", "[access_log]") {
+  auto f = AccessLogFormat::compile("%({REMOTE_USER}e)s %({remote_user}e)s %({x}i)s %({MyApp.Id}e)d %(h)s");
+  REQUIRE(f);
+  CHECK(f->environ_keys() == std::vector<std::string>{"remote_user", "myapp.id"});
+  CHECK(AccessLogFormat::compile("%(h)s %({x}i)s")->environ_keys().empty());
+}
+
+TEST_CASE("{x}e values from the app's environ win, formatted as gunicorn", "[access_log]") {
+  Fixture fx;
+  AppEnviron app;
+  app.emplace_back("remote_user", EnvironValue{EnvironValue::Str, "bob \"b\"", 0});
+  app.emplace_back("myapp.id", EnvironValue{EnvironValue::Int, "", 42});
+  app.emplace_back("myapp.none", EnvironValue{EnvironValue::None, "", 0});
+  app.emplace_back("myapp.list", EnvironValue{EnvironValue::Other, "['a\"']", 0});
+  app.emplace_back("remote_addr", EnvironValue{EnvironValue::Str, "from-app", 0});
+  app.emplace_back("myapp.gone", std::nullopt);
+  fx.info.app_environ = &app;
+  // str values get SafeAtoms' '"' escaping; other objects are str()'d as they are.
+  CHECK(fx.render("%({REMOTE_USER}e)s|%({myapp.id}e)s|%({myapp.id}e)04d|%({myapp.none}e)s|%({myapp.list}e)s|"
+                  "%({myapp.gone}e)s|%({remote_addr}e)s|%({path_info}e)s|%(h)s") ==
+        "bob \\\"b\\\"|42|0042|None|['a\"']|-|from-app|/p\xc3\xa9|10.0.0.1");
+  // %d of a str fails as in Python: no line.
+  auto f = AccessLogFormat::compile("%({remote_user}e)d");
+  std::string out;
+  CHECK_FALSE(f->render(fx.info, out));
+}

@@ -41,7 +41,13 @@ TEST_CASE("reason phrases", "[response]") {
 TEST_CASE("validators", "[response]") {
   CHECK(valid_status("200 OK"));
   CHECK(valid_status("404 "));
-  CHECK_FALSE(valid_status("200"));
+  CHECK(valid_status("200"));  // no reason phrase: gunicorn sends it
+  CHECK(valid_status("404"));
+  CHECK_FALSE(valid_status("20"));
+  CHECK_FALSE(valid_status("2000"));
+  CHECK_FALSE(valid_status("200\tOK"));
+  CHECK_FALSE(valid_status(" 200 OK"));
+  CHECK_FALSE(valid_status("200\r\n"));
   CHECK_FALSE(valid_status("20x OK"));
   CHECK_FALSE(valid_status("200 OK\r\nX: y"));
   CHECK(valid_header_name("X-Foo"));
