@@ -88,6 +88,8 @@ void Arbiter::Impl::execute(std::vector<Action> actions) {
             reexec();
           } else if constexpr (std::is_same_v<T, Promote>) {
             promote();
+          } else if constexpr (std::is_same_v<T, Notify>) {
+            notify(a.state);
           }
         },
         action);
@@ -162,6 +164,8 @@ int Arbiter::run() {
   for (int sig : {SIGHUP, SIGTTIN, SIGTTOU, SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD})
     im.signals.add(sig);
   im.master_title();
+  im.open_readiness();
+  im.start_watchdog(false);
   im.arm_signals();
   im.arm_timer();
   im.execute(start(im.state, Clock::now()));

@@ -109,6 +109,7 @@ void Arbiter::Impl::promote() {
   master_title();
   publish_server();
   sd_notify("MAINPID=" + std::to_string(::getpid()));
+  start_watchdog(true);  // WATCHDOG_PID still names the old master
 }
 
 }  // namespace gpp::daemon

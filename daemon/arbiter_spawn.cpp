@@ -78,6 +78,7 @@ void Arbiter::Impl::run_child(int age) {
   ctx.heartbeat = &heartbeats.at(self);
   ctx.preloaded_app = setup.preloaded_app;
   ctx.app_uri = cfg().app_uri.value_or("");
+  ctx.readiness_fd = readiness_write.get();
   int code = workers::run_worker(ctx);
   workers::exit_worker(code);
 }

@@ -15,7 +15,6 @@
 #include "daemon/pidfile.hpp"
 #include "daemon/proc_title.hpp"
 #include "daemon/process_setup.hpp"
-#include "daemon/sd_notify.hpp"
 #include "python_shim/conf_file.hpp"
 #include "python_shim/hooks.hpp"
 #include "python_shim/interpreter.hpp"
@@ -179,8 +178,8 @@ int serve(const std::vector<std::string>& args) {
   for (const auto& l : listeners) urls += (urls.empty() ? "" : ",") + l.url;
   core::log::info("Listening at: " + urls + " (" + std::to_string(::getpid()) + ")");
   core::log::info("Using worker: " + cfg.worker_class());
-  // gunicorn's one notification, at the same point (before workers boot).
-  daemon::sd_notify("READY=1\nSTATUS=Gunicorn arbiter booted");
+  // gunicorn sends READY=1 here, before any worker booted; ours comes from
+  // the arbiter once the workers are ready (arbiter_state_workers.cpp).
 
   publish_early_server(cfg, pidfile, listeners);
   py::call_server_hook("when_ready");

@@ -29,6 +29,7 @@ struct WorkerContext {
   const Heartbeat* heartbeat = nullptr;
   py::WsgiApp* preloaded_app = nullptr;  ///< set with --preload
   std::string app_uri;
+  int readiness_fd = -1;  ///< write end of the arbiter's readiness pipe (workers/readiness.hpp)
 };
 
 /// Gunicorn's exit statuses for a worker.

@@ -13,6 +13,7 @@
 #include "core/http/response.hpp"
 #include "core/log/error_log.hpp"
 #include "workers/engine/engine_state.hpp"
+#include "workers/readiness.hpp"
 
 namespace gpp::workers::engine {
 namespace {
@@ -139,10 +140,15 @@ asio::awaitable<bool> dispatch(Connection& c, RequestState& rs) {
   EngineState& e = c.engine;
   ++e.requests;
   bool force_close = !e.keepalive_on || e.stopping || e.idle.size() >= e.opts.max_keepalived;
-  if (e.max_requests > 0 && e.requests >= e.max_requests) {
+  if (e.max_requests > 0 && e.requests >= e.max_requests && !e.retire_requested) {
     if (!e.stopping) core::log::info("Autorestarting worker after current request.");
-    e.begin_stop();
-    force_close = true;
+    e.retire_requested = true;
+    // Surge-first: serve on until the arbiter, with a ready replacement,
+    // sends TERM (the usual drain); without its channel, stop now.
+    if (!request_retire()) {
+      e.begin_stop();
+      force_close = true;
+    }
   }
   Exchange& ex = rs.ex;
   py::RequestContext& rc = ex.request;
