@@ -153,10 +153,11 @@ int serve(const std::vector<std::string>& args) {
   publish_early_server(cfg, pidfile, listeners);
   py::call_server_hook("on_starting");
   bool socket_activated = false;
+  std::vector<std::string> fdnames;
   try {
     // Socket activation wins over the configured binds, as gunicorn; then
     // the sockets of the master that re-exec'd us (USR2).
-    std::vector<int> inherited = daemon::systemd_listen_fds();
+    std::vector<int> inherited = daemon::systemd_listen_fds(&fdnames);
     socket_activated = !inherited.empty();
     if (!inherited.empty()) {
       listeners = daemon::adopt_listeners(inherited);
@@ -178,6 +179,11 @@ int serve(const std::vector<std::string>& args) {
   for (const auto& l : listeners) urls += (urls.empty() ? "" : ",") + l.url;
   core::log::info("Listening at: " + urls + " (" + std::to_string(::getpid()) + ")");
   core::log::info("Using worker: " + cfg.worker_class());
+  // Socket activation with names (FileDescriptorName=, --fdname): say which is which.
+  for (std::size_t i = 0; i < fdnames.size() && i < listeners.size(); ++i)
+    if (!fdnames[i].empty())
+      core::log::info("Socket " + fdnames[i] + " (fd " + std::to_string(listeners[i].fd.get()) +
+                      "): " + listeners[i].url);
   // gunicorn sends READY=1 here, before any worker booted; ours comes from
   // the arbiter once the workers are ready (arbiter_state_workers.cpp).
 
@@ -193,6 +199,7 @@ int serve(const std::vector<std::string>& args) {
   setup.argv = g_argv;
   setup.start_cwd = g_start_cwd;
   setup.socket_activated = socket_activated;
+  setup.listen_fdnames = std::move(fdnames);
   setup.master_pid = master_pid;
   daemon::Arbiter arbiter(std::move(setup));
   return arbiter.run();
