@@ -143,12 +143,10 @@ asio::awaitable<bool> dispatch(Connection& c, RequestState& rs) {
   if (e.max_requests > 0 && e.requests >= e.max_requests && !e.retire_requested) {
     if (!e.stopping) core::log::info("Autorestarting worker after current request.");
     e.retire_requested = true;
+    force_close = true;  // this connection closes after the response, as gunicorn
     // Surge-first: serve on until the arbiter, with a ready replacement,
     // sends TERM (the usual drain); without its channel, stop now.
-    if (!request_retire()) {
-      e.begin_stop();
-      force_close = true;
-    }
+    if (!request_retire()) e.begin_stop();
   }
   Exchange& ex = rs.ex;
   py::RequestContext& rc = ex.request;
