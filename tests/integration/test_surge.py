@@ -29,7 +29,7 @@ def latencies_during(port, seconds):
     return out
 
 
-@pytest.mark.parametrize("klass", ["sync", "gthread"])
+@pytest.mark.parametrize("klass", ["sync", "gthread", "coro"])
 def test_hup_with_one_slow_importing_worker_answers_at_once(klass):
     """Kill-first would leave no worker for the 2 s the new one imports: a
     request sent then waits about 2 s. Surge-first answers it at once, and
@@ -49,7 +49,7 @@ def test_hup_with_one_slow_importing_worker_answers_at_once(klass):
         assert log.index("imported in pid %d" % new) < log.index("Worker exiting (pid: %d)" % old), log
 
 
-@pytest.mark.parametrize("klass", ["sync", "gthread"])
+@pytest.mark.parametrize("klass", ["sync", "gthread", "coro"])
 def test_max_requests_worker_serves_until_its_replacement_is_ready(klass):
     with Server("-w", "1", "-k", klass, "--max-requests", "5", "slow_import_app:app",
                 env={"SLOW_IMPORT_S": "2"}) as srv:
@@ -85,6 +85,7 @@ def test_zero_failures_through_hup_x3_and_max_requests_50(klass, mode):
             load.phase("end")
             time.sleep(1)
         summary = load.summary()
+        print("summary", summary, "retried", dict(getattr(load, "retried", {})))
         assert load.failures() == {}, summary
         for phase in ("start", "hup0", "hup1", "hup2"):
             assert load.ok(phase) >= 100, summary
@@ -122,6 +123,7 @@ def test_zero_failures_through_usr2_then_term_of_the_old_master(tmp_path, klass,
                     load.phase("promoted")
                     time.sleep(1.5)
                 summary = load.summary()
+                print("summary", summary, "retried", dict(getattr(load, "retried", {})))
                 assert load.failures() == {}, summary
                 for phase in ("start", "usr2", "term-old", "promoted"):
                     assert load.ok(phase) >= 50, summary
