@@ -174,7 +174,15 @@ void kill_workers(ArbiterState& state, int sig, Actions& out) {
 }
 
 void begin_stop(ArbiterState& state, bool graceful, TimePoint now, Actions& out) {
-  if (state.phase == Phase::Running) detail::emit(out, Notify{"STOPPING=1"});
+  if (state.phase == Phase::Running) {
+    if (state.reexec_pid != 0) {
+      // A USR2 upgrade being finished: hand systemd the new master before we
+      // exit, rather than tell it the service stops.
+      detail::emit(out, Notify{"MAINPID=" + std::to_string(state.reexec_pid)});
+    } else if (state.master_pid == 0) {  // an unpromoted new master backing out is not the service
+      detail::emit(out, Notify{"STOPPING=1"});
+    }
+  }
   state.phase = Phase::Stopping;
   state.graceful_stop = graceful;
   state.stop_deadline =

@@ -127,9 +127,13 @@ def test_usr2_keeps_fd_names_and_new_master_notifies_ready_then_mainpid(tmp_path
         assert new_pid != srv.proc.pid
         assert wait_for(lambda: srv.text().count("Socket web (fd 3): http://127.0.0.1:%d" % srv.port) == 2)
         assert len(children_of(new_pid)) == 1  # its worker was ready before READY=1
-        os.kill(srv.proc.pid, signal.SIGTERM)
+        old_pid = srv.proc.pid
+        os.kill(old_pid, signal.SIGTERM)
         assert srv.proc.wait(15) == 0
-        assert srv.notify.until(lambda t: t.startswith("MAINPID="))[1] == "MAINPID=%d" % new_pid
+        # The old master hands over instead of STOPPING=1; the new one confirms when promoted.
+        assert srv.notify.until(lambda t: t.startswith("MAINPID=")) == (old_pid, "MAINPID=%d" % new_pid)
+        assert srv.notify.until(lambda t: t.startswith("MAINPID=")) == (new_pid, "MAINPID=%d" % new_pid)
+        assert (old_pid, "STOPPING=1") not in srv.notify.seen
         assert one_request(srv.port, "/", 10) == "ok"
     finally:
         if new_pid:

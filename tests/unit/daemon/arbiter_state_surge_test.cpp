@@ -116,6 +116,24 @@ TEST_CASE("TERM sends STOPPING=1 first", "[arbiter][surge][notify][term]") {
   CHECK(lines[1] == "notify STOPPING=1");
 }
 
+TEST_CASE("TERM after USR2 hands systemd the new master instead of STOPPING=1", "[arbiter][notify][usr2]") {
+  Harness h = ready_workers(1);
+  h.signal(Sig::USR2);
+  h.feed(ReexecStarted{777});
+  Lines lines = h.signal(Sig::TERM);
+  CHECK(contains(lines, "notify MAINPID=777"));
+  CHECK_FALSE(contains(lines, "notify STOPPING=1"));
+}
+
+TEST_CASE("an unpromoted new master backing out does not send STOPPING=1", "[arbiter][notify][usr2]") {
+  Harness h(1);
+  h.with_notify = true;
+  h.state.master_pid = 555;
+  h.boot();
+  h.ready(1001);
+  for (const auto& line : h.signal(Sig::TERM)) CHECK(line.rfind("notify", 0) != 0);
+}
+
 TEST_CASE("TTOU retires a ready worker at once when enough stay ready", "[arbiter][surge][ttou]") {
   Harness h = ready_workers(3);
   CHECK(contains(h.signal(Sig::TTOU), "kill 1001 SIGTERM"));
