@@ -163,7 +163,9 @@ def test_promoted_master_notifies_mainpid(tmp_path):
                 assert len(children_of(new_pid)) == 1
                 srv.signal(signal.SIGTERM)
                 assert srv.wait_exit(15) == 0
-                assert notify.until(lambda t: t.startswith("MAINPID="))[1] == "MAINPID=%d" % new_pid
+                # The old master hands over as it stops, the new one confirms when promoted.
+                assert notify.until(lambda t: t.startswith("MAINPID=")) == (srv.proc.pid, "MAINPID=%d" % new_pid)
+                assert notify.until(lambda t: t.startswith("MAINPID=")) == (new_pid, "MAINPID=%d" % new_pid)
             finally:
                 stop_new_master(new_pid)
     finally:
