@@ -89,6 +89,8 @@ void Arbiter::Impl::execute(std::vector<Action> actions) {
             reexec();
           } else if constexpr (std::is_same_v<T, Promote>) {
             promote();
+          } else if constexpr (std::is_same_v<T, Notify>) {
+            notify(a.state);
           }
         },
         action);
@@ -169,6 +171,8 @@ int Arbiter::run() {
   for (int sig : {SIGHUP, SIGTTIN, SIGTTOU, SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD})
     im.signals.add(sig);
   im.master_title();
+  im.open_readiness();
+  im.start_watchdog(false);
   im.arm_signals();
   im.arm_timer();
   if (!im.metrics_start()) im.exit_code = 1;

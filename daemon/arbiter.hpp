@@ -28,6 +28,7 @@ struct ArbiterSetup {
   std::vector<std::string> argv;               ///< the command line (USR2 execs it again)
   std::string start_cwd;                       ///< the directory at start (argv[0] may be relative)
   bool socket_activated = false;               ///< listeners came from LISTEN_FDS
+  std::vector<std::string> listen_fdnames;     ///< LISTEN_FDNAMES, one per listener (USR2 passes them on)
   pid_t master_pid = 0;                        ///< GUNICORN_PID: the old master (re-exec'd, "Master.2")
 };
 

@@ -1,9 +1,12 @@
 #pragma once
 // Private to the arbiter shell (arbiter.cpp, arbiter_spawn.cpp, arbiter_reload.cpp).
+#include <array>
 #include <map>
 #include <optional>
+#include <string>
 
 #include "core/metrics/shm_region.hpp"
+#include "core/unique_fd.hpp"
 #include "daemon/arbiter.hpp"
 #include "daemon/metrics_server.hpp"
 #include "workers/asio.hpp"
@@ -19,6 +22,14 @@ struct Arbiter::Impl {
   ArbiterState state;
   std::map<pid_t, workers::Heartbeat> heartbeats;
   std::optional<int> exit_code;
+  // Readiness pipe (workers/readiness.hpp): workers inherit the write end.
+  core::UniqueFd readiness_write;
+  std::optional<boost::asio::posix::stream_descriptor> readiness_read;
+  std::array<char, 4096> readiness_buf{};
+  std::string readiness_partial;
+  // sd_notify WATCHDOG=1 every WATCHDOG_USEC / 2 (when systemd asks for it).
+  boost::asio::steady_timer watchdog{io};
+  std::chrono::microseconds watchdog_interval{0};
 
   config::Config& cfg() { return setup.cfg; }
   void execute(std::vector<Action> actions);
@@ -27,6 +38,16 @@ struct Arbiter::Impl {
   void on_signal(int sig);
   void arm_signals();
   void arm_timer();
+  // arbiter_notify.cpp
+  /// Create the readiness pipe and start reading it.
+  void open_readiness();
+  void arm_readiness();
+  /// Execute a Notify action (adds MONOTONIC_USEC to RELOADING=1).
+  void notify(const std::string& state);
+  /// Start WATCHDOG=1 pings when WATCHDOG_USEC is set for this process
+  /// (`any_pid`: after promotion, WATCHDOG_PID still names the old master).
+  void start_watchdog(bool any_pid);
+  void arm_watchdog();
   /// Refresh `server.*` for hooks.
   void publish_server();
   /// The master's process title, "master [name]".

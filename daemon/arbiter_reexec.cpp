@@ -45,6 +45,14 @@ void Arbiter::Impl::exec_new_master(pid_t old_master) {
   if (setup.socket_activated && listeners_at_sd_start(setup.listeners)) {
     env["LISTEN_PID"] = std::to_string(::getpid());
     env["LISTEN_FDS"] = std::to_string(setup.listeners.size());
+    // The new master must see the same names (systemd's FileDescriptorName=).
+    std::string names;
+    bool named = false;
+    for (std::size_t i = 0; i < setup.listen_fdnames.size(); ++i) {
+      names += (i ? ":" : "") + setup.listen_fdnames[i];
+      named = named || !setup.listen_fdnames[i].empty();
+    }
+    if (named && setup.listen_fdnames.size() == setup.listeners.size()) env["LISTEN_FDNAMES"] = names;
   } else {
     env["GUNICORN_FD"] = fds;
   }
@@ -109,6 +117,7 @@ void Arbiter::Impl::promote() {
   master_title();
   publish_server();
   sd_notify("MAINPID=" + std::to_string(::getpid()));
+  start_watchdog(true);  // WATCHDOG_PID still names the old master
 }
 
 }  // namespace gpp::daemon

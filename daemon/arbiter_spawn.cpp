@@ -79,6 +79,7 @@ void Arbiter::Impl::run_child(int age) {
   ctx.preloaded_app = setup.preloaded_app;
   ctx.app_uri = cfg().app_uri.value_or("");
   metrics_in_child(ctx);
+  ctx.readiness_fd = readiness_write.get();
   int code = workers::run_worker(ctx);
   workers::exit_worker(code);
 }

@@ -22,17 +22,6 @@ void log(Actions& out, LogLevel level, std::string message) {
 
 std::string pid_text(pid_t pid) { return "Worker (pid:" + std::to_string(pid) + ")"; }
 
-/// Workers not yet told to leave, oldest (smallest age) first.
-std::vector<WorkerInfo*> live_by_age(ArbiterState& state) {
-  std::vector<WorkerInfo*> live;
-  for (auto& [pid, worker] : state.workers) {
-    if (!worker.retiring) live.push_back(&worker);
-  }
-  std::sort(live.begin(), live.end(),
-            [](const WorkerInfo* a, const WorkerInfo* b) { return a->age < b->age; });
-  return live;
-}
-
 /// The signal a worker that appears during Stopping gets.
 int stop_signal(const ArbiterState& state, TimePoint now) {
   if (now >= state.stop_deadline) return SIGKILL;
@@ -129,6 +118,19 @@ void on_spawned(ArbiterState& state, const Spawned& spawned, TimePoint now, Acti
   }
 }
 
+/// A message on the readiness pipe. Unknown pids (already reaped) are ignored.
+template <class Message>
+void on_worker_message(ArbiterState& state, const Message& msg, Actions& out) {
+  auto it = state.workers.find(msg.pid);
+  if (it == state.workers.end()) return;
+  if constexpr (std::is_same_v<Message, WorkerReady>) {
+    it->second.ready = true;
+  } else {
+    it->second.retire_requested = true;
+  }
+  if (state.phase == Phase::Running) detail::manage_workers(state, out);
+}
+
 /// gunicorn's maybe_promote_master: the old master is gone when our parent changed.
 void maybe_promote(ArbiterState& state, const Tick& tick, Actions& out) {
   if (state.master_pid == 0 || tick.ppid == 0 || tick.ppid == state.master_pid) return;
@@ -154,28 +156,6 @@ void on_tick(ArbiterState& state, const Tick& tick, TimePoint now, Actions& out)
 
 namespace detail {
 
-void manage_workers(ArbiterState& state, Actions& out) {
-  std::vector<WorkerInfo*> live = live_by_age(state);
-  const int wanted = std::max(state.settings.num_workers, 0);
-  int count = static_cast<int>(live.size()) + state.pending_spawns;
-  for (; count < wanted; ++count) {
-    detail::emit(out, Spawn{++state.worker_age});
-    ++state.pending_spawns;
-  }
-  // Surplus: the oldest go first. Pending spawns are always younger than
-  // every registered worker, so only registered ones are picked.
-  for (WorkerInfo* worker : live) {
-    if (count <= wanted) break;
-    worker->retiring = true;
-    detail::emit(out, Kill{worker->pid, SIGTERM});
-    --count;
-  }
-  if (count != state.last_logged_worker_count) {
-    state.last_logged_worker_count = count;
-    log(out, LogLevel::Debug, std::to_string(count) + " workers");
-  }
-}
-
 void set_num_workers(ArbiterState& state, int value, Actions& out) {
   const int old_value = state.settings.num_workers;
   state.settings.num_workers = value;
@@ -194,6 +174,15 @@ void kill_workers(ArbiterState& state, int sig, Actions& out) {
 }
 
 void begin_stop(ArbiterState& state, bool graceful, TimePoint now, Actions& out) {
+  if (state.phase == Phase::Running) {
+    if (state.reexec_pid != 0) {
+      // A USR2 upgrade being finished: hand systemd the new master before we
+      // exit, rather than tell it the service stops.
+      detail::emit(out, Notify{"MAINPID=" + std::to_string(state.reexec_pid)});
+    } else if (state.master_pid == 0) {  // an unpromoted new master backing out is not the service
+      detail::emit(out, Notify{"STOPPING=1"});
+    }
+  }
   state.phase = Phase::Stopping;
   state.graceful_stop = graceful;
   state.stop_deadline =
@@ -230,6 +219,7 @@ void finish_if_done(ArbiterState& state, TimePoint now, Actions& out) {
 std::vector<Action> step(ArbiterState& state, const Event& event, TimePoint now) {
   Actions out;
   if (state.phase == Phase::Halted) return out;
+  state.now = now;
   std::visit(
       [&](const auto& ev) {
         using T = std::decay_t<decltype(ev)>;
@@ -249,14 +239,17 @@ std::vector<Action> step(ArbiterState& state, const Event& event, TimePoint now)
           if (state.phase == Phase::Running) detail::on_reload_done(state, ev, out);
         } else if constexpr (std::is_same_v<T, ReexecStarted>) {
           state.reexec_pid = ev.pid;
+        } else if constexpr (std::is_same_v<T, WorkerReady> || std::is_same_v<T, RetireRequested>) {
+          on_worker_message(state, ev, out);
         }
       },
       event);
   return out;
 }
 
-std::vector<Action> start(ArbiterState& state, TimePoint /*now*/) {
+std::vector<Action> start(ArbiterState& state, TimePoint now) {
   Actions out;
+  state.now = now;
   if (state.phase == Phase::Running) detail::manage_workers(state, out);
   return out;
 }

@@ -23,6 +23,10 @@ struct WorkerInfo {
   int age = 0;             ///< spawn order (gunicorn's worker.age); oldest = smallest
   bool aborted = false;    ///< SIGABRT sent for a timeout; next stale tick -> SIGKILL
   bool retiring = false;   ///< SIGTERM/SIGQUIT already sent
+  bool ready = false;      ///< told the arbiter its app is loaded and it accepts (WorkerReady)
+  bool retire_requested = false;  ///< reached max_requests; serves until a replacement is ready
+  /// When this surplus worker first had to wait for a ready replacement (surge-first).
+  std::optional<TimePoint> waiting_since;
 };
 
 /// Settings the state machine needs (refreshed on reload).
@@ -59,7 +63,13 @@ struct Tick { std::map<pid_t, double> idle_s; pid_t ppid = 0; };
 struct ReloadDone { bool ok; ArbiterSettings settings; };
 /// The shell forked the re-exec child of a Reexec action (not sent when fork failed).
 struct ReexecStarted { pid_t pid; };
-using Event = std::variant<SignalEvent, ChildExited, Spawned, Tick, ReloadDone, SpawnFailed, ReexecStarted>;
+/// A worker's message on the readiness pipe: its app is loaded, it accepts now.
+struct WorkerReady { pid_t pid; };
+/// A worker's message: it reached max_requests and keeps serving until it is
+/// sent SIGTERM, which happens once a replacement is ready (surge-first).
+struct RetireRequested { pid_t pid; };
+using Event = std::variant<SignalEvent, ChildExited, Spawned, Tick, ReloadDone, SpawnFailed, ReexecStarted,
+                           WorkerReady, RetireRequested>;
 
 // ---- actions ----
 enum class LogLevel { Debug, Info, Warning, Error, Critical };
@@ -79,8 +89,11 @@ struct Reexec {};
 /// This re-exec'd master's parent is gone: rename `<pidfile>.2` to `<pidfile>`,
 /// drop GUNICORN_PID, process title without ".2", sd_notify MAINPID.
 struct Promote {};
+/// One sd_notify datagram ("READY=1\nSTATUS=...", "RELOADING=1", "STOPPING=1").
+/// The shell appends MONOTONIC_USEC= to RELOADING=1 (systemd's notify-reload).
+struct Notify { std::string state; };
 using Action = std::variant<Log, Spawn, Kill, ReloadConfig, ReopenLogs, CloseListeners, RemovePidfile, CallHook,
-                            Exit, Reexec, Promote>;
+                            Exit, Reexec, Promote, Notify>;
 
 enum class Phase { Running, Stopping, Halted };
 
@@ -98,7 +111,16 @@ struct ArbiterState {
   int last_logged_worker_count = -1;  ///< manage_workers logs "N workers" (debug) on change
   pid_t reexec_pid = 0;  ///< the USR2 child (a new master) while it lives
   pid_t master_pid = 0;  ///< GUNICORN_PID: the old master, until promotion ("Master.2")
+  TimePoint now{};       ///< the current step's time (manage_workers' surge deadline)
+  bool announced_ready = false;  ///< READY=1 sent since start / the last RELOADING=1
+  bool reload_pending = false;   ///< HUP's ReloadConfig not yet answered by ReloadDone
+  std::string last_status;       ///< the last STATUS= sent (sent again only on change)
 };
+
+/// How long a surplus worker waits for a ready replacement before it is
+/// retired anyway (a replacement that cannot boot must not keep it forever):
+/// the worker timeout, or 30 s when timeouts are off.
+[[nodiscard]] inline double surge_wait_s(const ArbiterSettings& s) { return s.timeout_s > 0 ? s.timeout_s : 30; }
 
 /// Unlink unix socket files on stop: settings allow it and no re-exec relation
 /// (the other master still serves on them), as gunicorn's stop().
@@ -129,9 +151,15 @@ void emit(Actions& out, T action) {
   out.emplace_back(std::in_place_type<T>, std::move(action));
 }
 
-/// gunicorn's manage_workers: spawn up to num_workers (pending spawns count),
-/// SIGTERM the oldest surplus, log "N workers" (debug) when the count changes.
+/// gunicorn's manage_workers, surge-first: spawn up to num_workers (pending
+/// spawns count; a worker that asked to retire does not), SIGTERM the oldest
+/// surplus, but a ready one only while num_workers ready workers remain
+/// without it (or after surge_wait_s); log "N workers" (debug) on change;
+/// sd_notify READY/STATUS as readiness changes.
 void manage_workers(ArbiterState& state, Actions& out);
+/// sd_notify READY=1 (once per start or reload, when the wanted workers are
+/// ready and no old one waits) and STATUS= when the counts change.
+void notify_readiness(ArbiterState& state, Actions& out);
 /// Set num_workers and call the nworkers_changed(new, old) hook.
 void set_num_workers(ArbiterState& state, int value, Actions& out);
 /// Send `sig` to every worker, oldest first; TERM/QUIT/KILL mark them retiring.

@@ -46,6 +46,10 @@ void on_signal_running(ArbiterState& state, Sig sig, TimePoint now, Actions& out
   switch (sig) {
     case Sig::HUP:
       log(out, LogLevel::Info, "Hang up: " + state.master_name);
+      // systemd: RELOADING now, READY=1 again once the new generation is ready.
+      state.announced_ready = false;
+      state.reload_pending = true;
+      detail::emit(out, Notify{"RELOADING=1"});
       detail::emit(out, ReloadConfig{});
       break;
     case Sig::TERM:
@@ -104,10 +108,12 @@ void on_signal(ArbiterState& state, Sig sig, TimePoint now, Actions& out) {
 }
 
 void on_reload_done(ArbiterState& state, const ReloadDone& done, Actions& out) {
+  state.reload_pending = false;
   if (!done.ok) {
     // gunicorn would die here (unhandled exception in the main loop); we keep
     // serving with the old configuration and workers, as nginx does.
     log(out, LogLevel::Error, "reloading the configuration failed, keeping the previous one");
+    detail::notify_readiness(state, out);  // READY=1 again: the old workers serve on
     return;
   }
   const int old_workers = state.settings.num_workers;

@@ -184,12 +184,23 @@ std::vector<BoundListener> bind_listeners(const std::vector<std::string>& binds,
   return out;
 }
 
-std::vector<int> systemd_listen_fds() {
+std::vector<int> systemd_listen_fds(std::vector<std::string>* names) {
   std::vector<int> fds;
   const char* pid = std::getenv("LISTEN_PID");
   const char* n = std::getenv("LISTEN_FDS");
   if (!pid || !n || std::atol(pid) != static_cast<long>(::getpid())) return fds;
   for (int i = 0; i < std::atoi(n); ++i) fds.push_back(3 + i);  // SD_LISTEN_FDS_START
+  if (names) {
+    // FileDescriptorName= / --fdname: "web:admin", one per fd in order.
+    const char* joined = std::getenv("LISTEN_FDNAMES");
+    std::string rest = joined ? joined : "";
+    names->clear();
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      std::size_t colon = rest.find(':');
+      names->push_back(rest.substr(0, colon));
+      rest = colon == std::string::npos ? std::string() : rest.substr(colon + 1);
+    }
+  }
   ::unsetenv("LISTEN_PID");
   ::unsetenv("LISTEN_FDS");
   ::unsetenv("LISTEN_FDNAMES");

@@ -33,7 +33,8 @@ std::vector<BoundListener> bind_listeners(const std::vector<std::string>& binds,
 
 /// systemd socket activation: fds 3.. when LISTEN_PID is this process
 /// (the variables are then unset, as gunicorn does); empty otherwise.
-std::vector<int> systemd_listen_fds();
+/// `names` gets LISTEN_FDNAMES split at ':' (one per fd; "" when absent).
+std::vector<int> systemd_listen_fds(std::vector<std::string>* names = nullptr);
 /// Listening sockets handed to us (socket activation); their files are never unlinked.
 std::vector<BoundListener> adopt_listeners(const std::vector<int>& fds);
 

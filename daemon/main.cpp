@@ -15,7 +15,6 @@
 #include "daemon/pidfile.hpp"
 #include "daemon/proc_title.hpp"
 #include "daemon/process_setup.hpp"
-#include "daemon/sd_notify.hpp"
 #include "python_shim/conf_file.hpp"
 #include "python_shim/gevent_hub.hpp"
 #include "python_shim/hooks.hpp"
@@ -156,10 +155,11 @@ int serve(const std::vector<std::string>& args) {
   publish_early_server(cfg, pidfile, listeners);
   py::call_server_hook("on_starting");
   bool socket_activated = false;
+  std::vector<std::string> fdnames;
   try {
     // Socket activation wins over the configured binds, as gunicorn; then
     // the sockets of the master that re-exec'd us (USR2).
-    std::vector<int> inherited = daemon::systemd_listen_fds();
+    std::vector<int> inherited = daemon::systemd_listen_fds(&fdnames);
     socket_activated = !inherited.empty();
     if (!inherited.empty()) {
       listeners = daemon::adopt_listeners(inherited);
@@ -181,8 +181,13 @@ int serve(const std::vector<std::string>& args) {
   for (const auto& l : listeners) urls += (urls.empty() ? "" : ",") + l.url;
   core::log::info("Listening at: " + urls + " (" + std::to_string(::getpid()) + ")");
   core::log::info("Using worker: " + cfg.worker_class());
-  // gunicorn's one notification, at the same point (before workers boot).
-  daemon::sd_notify("READY=1\nSTATUS=Gunicorn arbiter booted");
+  // Socket activation with names (FileDescriptorName=, --fdname): say which is which.
+  for (std::size_t i = 0; i < fdnames.size() && i < listeners.size(); ++i)
+    if (!fdnames[i].empty())
+      core::log::info("Socket " + fdnames[i] + " (fd " + std::to_string(listeners[i].fd.get()) +
+                      "): " + listeners[i].url);
+  // gunicorn sends READY=1 here, before any worker booted; ours comes from
+  // the arbiter once the workers are ready (arbiter_state_workers.cpp).
 
   publish_early_server(cfg, pidfile, listeners);
   py::call_server_hook("when_ready");
@@ -196,6 +201,7 @@ int serve(const std::vector<std::string>& args) {
   setup.argv = g_argv;
   setup.start_cwd = g_start_cwd;
   setup.socket_activated = socket_activated;
+  setup.listen_fdnames = std::move(fdnames);
   setup.master_pid = master_pid;
   daemon::Arbiter arbiter(std::move(setup));
   return arbiter.run();

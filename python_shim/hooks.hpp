@@ -72,9 +72,15 @@ void call_worker_hook(const std::string& name);
 /// worker_exit(server, worker); an exception is logged as gunicorn's
 /// "Exception during worker exit" warning.
 void call_worker_exit();
-/// The main thread's Python stack ("" when unavailable); for the log of a
-/// worker killed by the arbiter's timeout. GIL taken here.
+/// The Python stacks of every thread but the caller's, main thread first
+/// ("" when unavailable); for the log of a worker killed by the arbiter's
+/// timeout. GIL taken here.
 [[nodiscard]] std::string main_thread_stack();
+/// Async-signal-safe, no GIL needed: write every Python thread's stack to
+/// `fd` the way faulthandler does (CPython's _Py_DumpTracebackThreads), so it
+/// works while the app is stuck in C code that holds the GIL. Best effort:
+/// it reads the thread states without a lock, as faulthandler.
+void dump_thread_stacks_signal_safe(int fd) noexcept;
 /// True when pre_request or post_request is defined (WsgiApp::call builds a
 /// request object only then).
 [[nodiscard]] bool request_hooks_defined() noexcept;

@@ -313,12 +313,20 @@ def pop_worker(pid):
 
 
 def main_thread_stack():
-    """The main thread's stack, for the log of a timed-out worker."""
+    """Every other thread's stack (the main thread first), for the log of a
+    timed-out worker; the calling thread (the signal thread) is left out."""
     import threading
-    frame = sys._current_frames().get(threading.main_thread().ident)
-    if frame is None:
-        return ""
-    return "".join(traceback.format_stack(frame)).rstrip("\n")
+    names = {t.ident: t.name for t in threading.enumerate()}
+    me = threading.get_ident()
+    main = threading.main_thread().ident
+    frames = sorted(sys._current_frames().items(), key=lambda item: item[0] != main)
+    parts = []
+    for ident, frame in frames:
+        if ident == me:
+            continue
+        stack = "".join(traceback.format_stack(frame)).rstrip("\n")
+        parts.append("Thread %s (%#x):\n%s" % (names.get(ident, "?"), ident, stack))
+    return "\n".join(parts)
 
 
 def reload_watch_files(extra):

@@ -4,13 +4,18 @@
 #include <pybind11/embed.h>
 #include <pybind11/stl.h>
 
+#include <unistd.h>
+
 #include <climits>
+#include <cstring>
 
 #include "config/config.hpp"
 #include "core/log/error_log.hpp"
 #include "python_shim/hooks.hpp"
 #include "python_shim/hooks_private.hpp"
 #include "python_shim/support_module.hpp"
+
+extern "C" const char* _Py_DumpTracebackThreads(int fd, PyInterpreterState* interp, PyThreadState* current_tstate);
 
 namespace gpp::py {
 namespace pyb = pybind11;
@@ -96,6 +101,18 @@ std::string main_thread_stack() {
     return hooks_module().attr("main_thread_stack")().cast<std::string>();
   } catch (pyb::error_already_set&) {
     return "";
+  }
+}
+
+void dump_thread_stacks_signal_safe(int fd) noexcept {
+  // The function behind faulthandler's dumps (exported, declared in CPython's
+  // internal pycore_traceback.h; same signature 3.8 through 3.13).
+  // faulthandler.register() itself refuses SIGABRT, the arbiter's signal.
+  if (!Py_IsInitialized()) return;
+  const char* err = _Py_DumpTracebackThreads(fd, nullptr, nullptr);
+  if (err) {
+    [[maybe_unused]] ssize_t n = ::write(fd, err, std::strlen(err));
+    n = ::write(fd, "\n", 1);
   }
 }
 

@@ -11,6 +11,7 @@
 #include "core/http/response.hpp"
 #include "core/log/error_log.hpp"
 #include "python_shim/client_socket.hpp"
+#include "core/requests_in_progress.hpp"
 #include "python_shim/environ.hpp"
 #include "python_shim/hooks_private.hpp"
 #include "python_shim/interpreter.hpp"
@@ -169,6 +170,9 @@ CallResult WsgiApp::call(const RequestContext& ctx, core::ResponseFramer& framer
   GilHold gil;
   Impl& im = *impl_;
   const auto& head = *ctx.head;
+  // For the timeout dump (worker_signals.cpp): written from a signal handler.
+  core::RequestInProgress in_progress(head.method, head.target, head.version_major, head.version_minor,
+                                      ctx.remote_addr, ctx.remote_port);
   Responder responder(framer, sink, head.method, head.version_major, head.version_minor);
   CallResult outcome = CallResult::Ok;
   Owned env, start, input, sock, result;

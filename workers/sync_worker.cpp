@@ -21,6 +21,7 @@
 #include "workers/blocking_io.hpp"
 #include "workers/parser_options.hpp"
 #include "workers/peer.hpp"
+#include "workers/readiness.hpp"
 #include "workers/request_metrics.hpp"
 #include "workers/request_reader.hpp"
 #include "workers/worker_signals.hpp"
@@ -53,6 +54,7 @@ struct SyncState {
   core::IpAllowlist proxy_allow;
   long requests = 0;
   long max_requests = 0;
+  bool retire_requested = false;  ///< max_requests reached; serving until the arbiter's TERM
 };
 
 /// One connection: read a request, run the app, answer with Connection: close.
@@ -108,11 +110,16 @@ void accept_ready(SyncState& st, std::size_t index) {
     handle_connection(st, fd, st.servers[index]);
     st.ctx.heartbeat->notify();
     if (!st.flags.alive) return;
-    if (st.max_requests > 0 && st.requests >= st.max_requests) {
+    if (st.max_requests > 0 && st.requests >= st.max_requests && !st.retire_requested) {
       core::log::info("Autorestarting worker after current request.");
       request_metrics::mark_exit(core::metrics::ExitReason::MaxRequests);
-      st.flags.alive = false;
-      return;
+      st.retire_requested = true;
+      // Surge-first: keep serving until the replacement is ready and the
+      // arbiter sends TERM; without the arbiter's channel, stop now.
+      if (!request_retire()) {
+        st.flags.alive = false;
+        return;
+      }
     }
   }
 }

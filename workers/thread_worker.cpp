@@ -69,14 +69,21 @@ struct Slot {
 
 class ThreadPool final : public engine::AppRunner {
  public:
-  ThreadPool(py::WsgiApp& app, engine::Engine& eng, std::size_t threads, double request_timeout)
-      : app_(app), engine_(eng), slots_(threads), timeout_ns_(static_cast<long long>(request_timeout * 1e9)) {
+  ThreadPool(py::WsgiApp& app, engine::Engine& eng, std::size_t threads, double request_timeout,
+             double heartbeat_timeout)
+      : app_(app),
+        engine_(eng),
+        slots_(threads),
+        timeout_ns_(static_cast<long long>(request_timeout * 1e9)),
+        gil_limit_ns_(static_cast<long long>(heartbeat_timeout * 1e9)) {
+    gil_seen_ns_ = now_ns();
     // Signals go to the I/O thread: pool threads start with all of them blocked.
     sigset_t all, old;
     sigfillset(&all);
     ::pthread_sigmask(SIG_SETMASK, &all, &old);
     for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this, i] { thread_main(slots_[i]); });
     watcher_ = std::thread([this] { watch_for_stalls(); });
+    if (gil_limit_ns_ > 0) probe_ = std::thread([this] { gil_probe(); });
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   }
 
@@ -98,6 +105,15 @@ class ThreadPool final : public engine::AppRunner {
   }
 
   [[nodiscard]] std::size_t busy() const noexcept override { return busy_.load(); }
+
+  /// gunicorn's gthread beats from its main thread, which needs the GIL: an
+  /// app stuck in C code holding the GIL stops the beat and the arbiter's
+  /// timeout applies. Our I/O thread never takes the GIL, so a probe thread
+  /// takes it once a second and the beat stops when it could not for
+  /// `timeout`. A pure-Python loop still lets it through (as gunicorn).
+  [[nodiscard]] bool healthy() const noexcept override {
+    return gil_limit_ns_ <= 0 || now_ns() - gil_seen_ns_.load() < gil_limit_ns_;
+  }
 
   void tick() override {
     if (timeout_ns_ <= 0) return;
@@ -126,12 +142,17 @@ class ThreadPool final : public engine::AppRunner {
     cv_.notify_all();
     watch_cv_.notify_all();
     if (watcher_.joinable()) watcher_.join();
+    cv_probe_.notify_all();
     bool clean = busy_.load() == 0;
     for (auto& t : threads_) {
       if (clean) t.join();
       else t.detach();
     }
     threads_.clear();
+    if (probe_.joinable()) {
+      if (clean) probe_.join();
+      else probe_.detach();
+    }
     return clean;
   }
 
@@ -145,6 +166,21 @@ class ThreadPool final : public engine::AppRunner {
       std::string stack = py::format_thread_stack(ident);
       core::log::error(head + (stack.empty() ? std::string() : "\n" + stack));
     }).detach();
+  }
+
+  void gil_probe() {
+    py::PythonThread python;
+    std::unique_lock lock(mutex_);
+    while (!stop_) {
+      cv_probe_.wait_for(lock, std::chrono::seconds(1));
+      if (stop_) break;
+      lock.unlock();
+      {
+        py::GilHold gil;
+      }
+      gil_seen_ns_ = now_ns();
+      lock.lock();
+    }
   }
 
   /// Next queued request; when there is none, this thread stops being a
@@ -257,6 +293,10 @@ class ThreadPool final : public engine::AppRunner {
   std::uint64_t popped_ = 0; ///< requests taken so far (the watcher's progress mark)
   bool watch_armed_ = false; ///< the watcher is in its timed wait
   std::atomic<std::size_t> busy_{0};
+  long long gil_limit_ns_;
+  std::atomic<long long> gil_seen_ns_{0};
+  std::condition_variable cv_probe_;
+  std::thread probe_;
 };
 
 }  // namespace
@@ -276,7 +316,7 @@ int run_thread_worker(WorkerContext& ctx, py::WsgiApp& app, WorkerFlags& flags, 
   // Both are leaked when a stuck request outlives the drain: its thread still
   // points into them while the process exits.
   auto* eng = new engine::Engine(ctx, flags, wake_fd, opts);
-  auto* pool = new ThreadPool(app, *eng, threads, cfg.get_double("request_timeout"));
+  auto* pool = new ThreadPool(app, *eng, threads, cfg.get_double("request_timeout"), cfg.get_double("timeout"));
   std::size_t still_running = eng->run(*pool);
   if (still_running == 0 && pool->shutdown()) {
     delete pool;

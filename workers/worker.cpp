@@ -8,6 +8,7 @@
 #include "python_shim/hooks.hpp"
 #include "python_shim/wsgi_app.hpp"
 #include "workers/coro_worker.hpp"
+#include "workers/readiness.hpp"
 #include "workers/reloader.hpp"
 #include "workers/request_metrics.hpp"
 #include "workers/sync_worker.hpp"
@@ -28,6 +29,7 @@ int run_worker(WorkerContext& ctx) {
   static WorkerFlags flags;  // static: handlers may still fire after we return
   request_metrics::attach(ctx.metrics_slot);
   int wake_fd = install_worker_signals(flags);
+  set_readiness_fd(ctx.readiness_fd);
   py::hooks_bind_worker([] { return flags.alive.load(); }, [] { ::kill(::getpid(), SIGTERM); },
                         [&ctx] { ctx.heartbeat->notify(); });
   std::string klass = ctx.cfg->worker_class();
@@ -48,6 +50,10 @@ int run_worker(WorkerContext& ctx) {
   }
   if (!py::call_post_worker_init()) return kWorkerBootError;
   start_reloader(*ctx.cfg, flags);  // --reload: watch the imported modules
+  // Surge-first: the arbiter retires the worker this one replaces only now.
+  // The listeners are already open (inherited), so a connection the kernel
+  // queues from here on is accepted as soon as the loop below starts.
+  notify_ready();
   if (klass == "sync") return run_sync_worker(ctx, *app, flags, wake_fd);
   if (klass == "gthread") return run_thread_worker(ctx, *app, flags, wake_fd);
   if (klass == "coro") return run_coro_worker(ctx, *app, flags, wake_fd, gevent);

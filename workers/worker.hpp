@@ -32,6 +32,7 @@ struct WorkerContext {
   std::string app_uri;
   /// This worker's slot in the metrics shared memory (--metrics-bind), or nullptr.
   core::metrics::WorkerSlot* metrics_slot = nullptr;
+  int readiness_fd = -1;  ///< write end of the arbiter's readiness pipe (workers/readiness.hpp)
 };
 
 /// Gunicorn's exit statuses for a worker.

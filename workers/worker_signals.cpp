@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/log/error_log.hpp"
+#include "core/requests_in_progress.hpp"
 #include "python_shim/hooks.hpp"
 #include "python_shim/interpreter.hpp"
 
@@ -20,6 +21,8 @@ namespace {
 WorkerFlags* g_flags = nullptr;
 int g_wake_write = -1;
 int g_signal_write = -1;  ///< to the signal thread
+int g_dump_fd = -1;       ///< the error log's fd (its number survives reopen)
+std::string g_dump_header;  ///< formatted before any signal: handlers cannot allocate
 std::atomic<bool> g_exiting{false};
 
 void write_byte(int fd, char b) noexcept {
@@ -43,6 +46,13 @@ void on_signal(int sig) {
         g_flags->reopen_logs = true;
         break;
       case SIGABRT:
+        // With or without the GIL (an app stuck in C code holding it): every
+        // thread's Python stack and the request lines, then the hook path.
+        if (g_dump_fd >= 0) {
+          [[maybe_unused]] ssize_t n = ::write(g_dump_fd, g_dump_header.data(), g_dump_header.size());
+          py::dump_thread_stacks_signal_safe(g_dump_fd);
+          core::write_requests_in_progress(g_dump_fd);
+        }
         g_flags->alive = false;
         write_byte(g_signal_write, static_cast<char>(sig));
         break;
@@ -74,8 +84,9 @@ void signal_thread(int fd) {
       exit_worker(0);
     }
     if (sig == SIGABRT) {
-      // Beyond gunicorn: where the request was stuck, before the hook runs.
-      if (g_flags && g_flags->in_request) {
+      // Beyond gunicorn: where the request was stuck, before the hook runs
+      // (formatted with the GIL; faulthandler's raw dump came before).
+      {
         std::string stack = py::main_thread_stack();
         if (!stack.empty())
           core::log::error("Worker (pid:" + std::to_string(::getpid()) + ") timed out in:\n" + stack);
@@ -101,6 +112,9 @@ int install_worker_signals(WorkerFlags& flags) {
     // the handlers always run on the worker's own threads.
     std::thread(signal_thread, s[0]).detach();
   }
+  g_dump_header = "Worker (pid:" + std::to_string(::getpid()) +
+                  ") timed out; Python stacks of every thread (most recent call first):\n";
+  g_dump_fd = core::log::fd();
   for (int sig : {SIGHUP, SIGUSR2, SIGCHLD}) set_handler(sig, SIG_DFL);
   set_handler(SIGWINCH, SIG_IGN);
   set_handler(SIGPIPE, SIG_IGN);

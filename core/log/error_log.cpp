@@ -82,8 +82,11 @@ void reopen() {
     if (s.fd != STDERR_FILENO) {
       int fd = open_log(s.path);
       if (fd >= 0) {
-        ::close(s.fd);
-        s.fd = fd;
+        // Same fd number, new file: faulthandler and signal handlers keep
+        // writing to the fd they were given (workers/worker_signals.cpp).
+        ::dup3(fd, s.fd, O_CLOEXEC);
+        ::close(fd);
+        fd = s.fd;
         if (s.capture) {
           ::dup2(fd, STDOUT_FILENO);
           ::dup2(fd, STDERR_FILENO);

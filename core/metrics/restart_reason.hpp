@@ -22,7 +22,9 @@ struct ExitFacts {
 [[nodiscard]] inline ExitReason restart_reason(const ExitFacts& f) noexcept {
   if (f.stopping) return ExitReason::None;
   if (f.timed_out) return ExitReason::Timeout;
-  if (f.retired != ExitReason::None) return f.retired;
+  // A worker that asked to retire (max_requests) is TERMed by the arbiter
+  // once its replacement is ready (surge-first): its own reason wins.
+  if (f.retired != ExitReason::None) return f.marked != ExitReason::None ? f.marked : f.retired;
   if (f.term_signal == SIGKILL && !f.arbiter_sent_kill)
     return f.oom_kills_rose ? ExitReason::Oom : ExitReason::Crash;
   if (f.term_signal > 0 || f.exit_code != 0) return ExitReason::Crash;

@@ -140,3 +140,118 @@ class LoadGen:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def _read_response(sock, timeout):
+    """Read one response from `sock`; returns (outcome, keep_open). 'empty' when
+    the connection closed before any byte of it."""
+    sock.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return ("empty" if not data else "short"), False
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = lines[0].split(b" ")
+    length = None
+    close = False
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"connection" and value.strip().lower() == b"close":
+            close = True
+    if length is None:  # read to EOF
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+        close = True
+    while length is not None and len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return "short", False
+        body += chunk
+    if len(status) < 2 or status[1] != b"200":
+        return "bad_status", not close
+    return "ok", not close
+
+
+class KeepAliveLoadGen(LoadGen):
+    """The same open-loop pacing over persistent HTTP/1.1 connections: `conns`
+    client threads each reuse their connection until the server closes it.
+
+    As every HTTP client does (RFC 9112 9.3.1), a request sent on a *reused*
+    connection that the server closed before answering with a single byte is
+    retried once on a new connection and counted under "retried", not as a
+    failure: the server may close an idle keep-alive connection at any time.
+    A reset or a partial answer, or any failure on a fresh connection, counts."""
+
+    def __init__(self, port, rate=200, conns=8, path="/", timeout=15):
+        super().__init__(port, rate=rate, slow_every=0, fast_path=path, timeout=timeout, threads=1)
+        self.conns = conns
+        self.interval = conns / rate
+        self.threads = []
+        self.retried = collections.Counter()
+
+    def _exchange(self, sock):
+        sock.sendall(b"GET %s HTTP/1.1\r\nHost: loadgen\r\n\r\n" % self.fast_path.encode())
+        return _read_response(sock, self.timeout)
+
+    def _one(self, sock):
+        """One request; returns (outcome, socket to reuse or None)."""
+        for attempt in range(2):
+            reused = sock is not None
+            try:
+                if sock is None:
+                    sock = socket.create_connection(("127.0.0.1", self.port), timeout=self.timeout)
+                outcome, keep = self._exchange(sock)
+            except ConnectionRefusedError:
+                return "refused", None
+            except socket.timeout:
+                outcome, keep = "timeout", False
+            except (ConnectionResetError, BrokenPipeError):
+                outcome, keep = ("empty" if reused else "reset"), False
+            except OSError:
+                outcome, keep = "error", False
+            if not keep and sock is not None:
+                sock.close()
+                sock = None
+            if outcome == "empty" and reused and attempt == 0:
+                with self.lock:
+                    self.retried[self.current] += 1
+                continue
+            return outcome, sock
+        return outcome, sock
+
+    def _client(self, index):
+        sock = None
+        start = time.monotonic() + index * self.interval / self.conns
+        n = 0
+        while not self.stopping.is_set():
+            phase = self.current
+            outcome, sock = self._one(sock)
+            with self.lock:
+                self.results[phase][outcome] += 1
+            n += 1
+            delay = start + n * self.interval - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        if sock is not None:
+            sock.close()
+
+    def start(self):
+        self.threads = [threading.Thread(target=self._client, args=(i,), daemon=True) for i in range(self.conns)]
+        for t in self.threads:
+            t.start()
+        return self
+
+    def stop(self):
+        self.stopping.set()
+        for t in self.threads:
+            t.join(self.timeout + 5)
+        self.pool.shutdown(wait=True)

@@ -195,13 +195,21 @@ def test_restarts_crash_and_max_requests(klass):
         # kill -9 by someone else is a crash unless the kernel's oom_kill count rose.
         assert restarts(scrape(mport), "oom") == 0
         assert wait_for(lambda: len(srv.workers()) == 2 and victim not in srv.workers())
-        for _ in range(30):  # 2 workers x 5 requests: at least one reaches max_requests
-            assert http_get(srv.port, "/")[0] == 200
-        assert wait_for(lambda: restarts(scrape(mport), "max_requests") >= 2, timeout=15)
+        # Surge-first: a worker past max_requests serves on until its
+        # replacement is ready, so how many requests it takes varies; send
+        # until two have been recycled (bounded), then check the counts.
+        sent = 0
+        deadline = time.monotonic() + 30
+        while restarts(scrape(mport), "max_requests") < 2 and time.monotonic() < deadline:
+            for _ in range(10):
+                assert http_get(srv.port, "/")[0] == 200
+                sent += 1
+            time.sleep(0.1)
         m = scrape(mport)
+        assert restarts(m, "max_requests") >= 2
         assert restarts(m, "crash") == 1
         assert restarts(m, "timeout") == 0
-        assert value(m, "gunicornpp_requests_total", status="200") == 30
+        assert value(m, "gunicornpp_requests_total", status="200") == sent
 
 
 def test_restart_timeout_for_a_hung_worker():

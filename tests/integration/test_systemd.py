@@ -52,7 +52,11 @@ def test_ready_notification(tmp_path):
                             env=dict(os.environ, NOTIFY_SOCKET=path), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
+        # STATUS datagrams come first while the worker boots; READY=1 once it is ready.
         data = listener.recv(4096)
+        while not data.startswith(b"READY=1"):
+            assert data.startswith(b"STATUS="), data
+            data = listener.recv(4096)
         assert data.split(b"\n")[0] == b"READY=1"
         assert wait_for(lambda: proc.poll() is None and _connectable(port), timeout=10)
     finally:

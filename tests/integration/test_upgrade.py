@@ -9,6 +9,7 @@ import time
 import pytest
 
 from loadgen import LoadGen, one_request
+from notify import NotifySocket
 from server import APPS, BINARY, Server, children_of, free_port, wait_for
 
 
@@ -146,22 +147,25 @@ def test_unix_socket_file_survives_old_master_exit(tmp_path):
 
 
 def test_promoted_master_notifies_mainpid(tmp_path):
-    path = str(tmp_path / "notify.sock")
-    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    notify.bind(path)
-    notify.settimeout(10)
+    notify = NotifySocket(str(tmp_path / "notify.sock"))
     pidfile = str(tmp_path / "gpp.pid")
     new_pid = 0
     try:
-        with Server("-w", "1", "--pid", pidfile, "testapp:app", env={"NOTIFY_SOCKET": path}) as srv:
+        with Server("-w", "1", "--pid", pidfile, "testapp:app", env={"NOTIFY_SOCKET": notify.path}) as srv:
             try:
-                assert notify.recv(4096).startswith(b"READY=1")
+                pid, _ = notify.until(lambda t: t.startswith("READY=1"))
+                assert pid == srv.proc.pid
                 srv.signal(signal.SIGUSR2)
                 new_pid = wait_for(lambda: read_pid(pidfile + ".2"), timeout=15)
-                assert notify.recv(4096).startswith(b"READY=1")  # the new master booted
+                # The new master's READY=1 comes once its worker is ready.
+                pid, _ = notify.until(lambda t: t.startswith("READY=1"))
+                assert pid == new_pid
+                assert len(children_of(new_pid)) == 1
                 srv.signal(signal.SIGTERM)
                 assert srv.wait_exit(15) == 0
-                assert notify.recv(4096) == b"MAINPID=%d" % new_pid
+                # The old master hands over as it stops, the new one confirms when promoted.
+                assert notify.until(lambda t: t.startswith("MAINPID=")) == (srv.proc.pid, "MAINPID=%d" % new_pid)
+                assert notify.until(lambda t: t.startswith("MAINPID=")) == (new_pid, "MAINPID=%d" % new_pid)
             finally:
                 stop_new_master(new_pid)
     finally:

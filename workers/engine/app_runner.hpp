@@ -36,6 +36,9 @@ class AppRunner {
   virtual void tick() {}
   /// Requests inside the app right now (any thread).
   [[nodiscard]] virtual std::size_t busy() const noexcept = 0;
+  /// False stops the heartbeat (the arbiter's timeout then applies), e.g. the
+  /// GIL has been held elsewhere for longer than `timeout` (I/O thread only).
+  [[nodiscard]] virtual bool healthy() const noexcept { return true; }
 };
 
 }  // namespace gpp::workers::engine

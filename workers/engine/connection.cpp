@@ -15,6 +15,7 @@
 #include "core/log/error_log.hpp"
 #include "workers/access_log.hpp"
 #include "workers/engine/engine_state.hpp"
+#include "workers/readiness.hpp"
 #include "workers/request_metrics.hpp"
 
 namespace gpp::workers::engine {
@@ -142,13 +143,16 @@ asio::awaitable<bool> dispatch(Connection& c, RequestState& rs) {
   EngineState& e = c.engine;
   ++e.requests;
   bool force_close = !e.keepalive_on || e.stopping || e.idle.size() >= e.opts.max_keepalived;
-  if (e.max_requests > 0 && e.requests >= e.max_requests) {
+  if (e.max_requests > 0 && e.requests >= e.max_requests && !e.retire_requested) {
     if (!e.stopping) {
       core::log::info("Autorestarting worker after current request.");
       request_metrics::mark_exit(core::metrics::ExitReason::MaxRequests);
     }
-    e.begin_stop();
-    force_close = true;
+    e.retire_requested = true;
+    force_close = true;  // this connection closes after the response, as gunicorn
+    // Surge-first: serve on until the arbiter, with a ready replacement,
+    // sends TERM (the usual drain); without its channel, stop now.
+    if (!request_retire()) e.begin_stop();
   }
   Exchange& ex = rs.ex;
   py::RequestContext& rc = ex.request;

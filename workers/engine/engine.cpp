@@ -80,7 +80,7 @@ asio::awaitable<void> signal_loop(EngineState& e, bool& quick) {
 asio::awaitable<void> tick_loop(EngineState& e) {
   boost::system::error_code ec;
   for (;;) {
-    e.ctx.heartbeat->notify();
+    if (e.runner->healthy()) e.ctx.heartbeat->notify();
     Clock::time_point now = Clock::now();
     e.fresh.expire(now);
     e.idle.expire(now);

@@ -111,6 +111,7 @@ struct EngineState {
 
   std::size_t connections = 0;
   long requests = 0;
+  bool retire_requested = false;  ///< max_requests reached (workers/readiness.hpp)
   bool stopping = false;
   Clock::time_point stop_deadline;
 

@@ -178,6 +178,13 @@ TEST_CASE("restart reasons", "[metrics]") {
   hup.retired = ExitReason::ScaleDown;
   CHECK(restart_reason(hup) == ExitReason::ScaleDown);
 
+  // Surge-first: the worker that reached max_requests is TERMed by the arbiter.
+  ExitFacts surge;
+  surge.exit_code = 0;
+  surge.marked = ExitReason::MaxRequests;
+  surge.retired = ExitReason::Reload;
+  CHECK(restart_reason(surge) == ExitReason::MaxRequests);
+
   ExitFacts clean;
   clean.exit_code = 0;
   CHECK(restart_reason(clean) == ExitReason::Other);

@@ -35,7 +35,10 @@ inline std::string level_text(LogLevel level) {
 }
 
 /// One line per action, e.g. "info: Handling signal: term", "kill 1001 SIGTERM".
-inline Lines describe(const std::vector<Action>& actions) {
+/// Notify (sd_notify) actions are left out unless `with_notify`; the
+/// existing expectations predate them and tests/unit/daemon/arbiter_state_surge_test.cpp
+/// checks them.
+inline Lines describe(const std::vector<Action>& actions, bool with_notify = false) {
   Lines lines;
   for (const Action& action : actions) {
     std::visit(
@@ -70,6 +73,11 @@ inline Lines describe(const std::vector<Action>& actions) {
             lines.push_back("reexec");
           } else if constexpr (std::is_same_v<T, Promote>) {
             lines.push_back("promote");
+          } else if constexpr (std::is_same_v<T, Notify>) {
+            if (!with_notify) return;
+            std::string text = a.state;
+            for (char& ch : text) if (ch == '\n') ch = '|';
+            lines.push_back("notify " + text);
           }
         },
         action);
@@ -99,16 +107,18 @@ struct Harness {
   Lines exited(pid_t pid, int code) { return feed(ChildExited{pid, code, 0}); }
   Lines killed(pid_t pid, int sig) { return feed(ChildExited{pid, -1, sig}); }
   Lines tick(std::map<pid_t, double> idle = {}, pid_t ppid = 0) { return feed(Tick{std::move(idle), ppid}); }
+  Lines ready(pid_t pid) { return feed(WorkerReady{pid}); }
+  Lines retire_request(pid_t pid) { return feed(RetireRequested{pid}); }
 
   /// start() and register the workers; returns what start() emitted.
   Lines boot() { return run(start(state, now)); }
 
   Lines run(const std::vector<Action>& actions) {
-    Lines lines = describe(actions);
+    Lines lines = describe(actions, with_notify);
     if (!answer_spawns) return lines;
     for (const Action& action : actions) {
       if (const auto* spawn = std::get_if<Spawn>(&action)) {
-        Lines more = describe(step(state, Spawned{pid_of(spawn->age), spawn->age}, now));
+        Lines more = describe(step(state, Spawned{pid_of(spawn->age), spawn->age}, now), with_notify);
         lines.insert(lines.end(), more.begin(), more.end());
       }
     }
@@ -116,6 +126,7 @@ struct Harness {
   }
 
   bool answer_spawns = true;  ///< false: leave Spawn actions pending
+  bool with_notify = false;   ///< true: render Notify actions as "notify READY=1|STATUS=..." 
 };
 
 }  // namespace gpp::daemon::test
