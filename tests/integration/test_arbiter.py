@@ -192,8 +192,12 @@ def test_hup_rereads_the_config_file_and_rebinds(tmp_path):
         assert wait_for(lambda: len(children_of(proc.pid)) == 2)
         assert get_status(p1)[0] == 200
         conf.write_text("workers = 3\nbind = ['127.0.0.1:%d']\n" % p2)
+        first_generation = set(children_of(proc.pid))
         os.kill(proc.pid, signal.SIGHUP)
-        assert wait_for(lambda: len(children_of(proc.pid)) == 3, 10), logf.read_text()
+        # Surge-first: the old generation (which still holds the old socket)
+        # serves until the new one is ready, then leaves.
+        assert wait_for(lambda: (lambda kids: len(kids) == 3 and not first_generation & set(kids))(
+            children_of(proc.pid)), 15), logf.read_text()
         assert wait_for(lambda: "Listening at: http://127.0.0.1:%d" % p2 in logf.read_text(), 5)
         assert get_status(p2)[0] == 200
         try:
