@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "python_shim/support_module.hpp"
+
 namespace gpp::py {
 namespace pyb = pybind11;
 
@@ -14,6 +16,7 @@ std::string gevent_patch_all() {
   try {
     pyb::module_::import("gevent");
     pyb::module_::import("gevent.monkey").attr("patch_all")();
+    support().attr("client_socket_class")(true);  // gunicorn.socket's class, imported now
     return "";
   } catch (pyb::error_already_set& e) {
     return e.what();

@@ -260,11 +260,20 @@ def _client_socket_class(base):
     return ClientSocket
 
 
+_client_socket_classes = {}
+
+
 def client_socket_class(cooperative):
     """The class of environ['gunicorn.socket'] (made once per worker, after
-    gevent patched the socket module when it does)."""
-    if cooperative:
-        from gevent import socket as gsocket
-        return _client_socket_class(gsocket.socket)
-    import socket
-    return _client_socket_class(socket.socket)
+    gevent patched the socket module when it does). The coro worker makes
+    it at boot: an import inside a request greenlet may yield to the hub."""
+    cls = _client_socket_classes.get(cooperative)
+    if cls is None:
+        if cooperative:
+            from gevent import socket as gsocket
+            cls = _client_socket_class(gsocket.socket)
+        else:
+            import socket
+            cls = _client_socket_class(socket.socket)
+        _client_socket_classes[cooperative] = cls
+    return cls
