@@ -188,28 +188,15 @@ asio::awaitable<bool> dispatch(Connection& c, RequestState& rs) {
   co_return ex.result == py::CallResult::Ok && !ex.framer.should_close();
 }
 
-asio::awaitable<void> serve_requests(Connection& c) {
+/// The request(s) in the connection's buffer, pipelined ones included, until
+/// it is empty (true: wait for the next one) or the connection must close.
+/// Its frame, with the parse state, exists only while bytes are being served:
+/// an idle connection holds serve_connection's small frame alone.
+asio::awaitable<bool> serve_buffered(Connection& c, bool& first) {
   EngineState& e = c.engine;
-  bool first = true;
   for (;;) {
-    if (!c.rs) {
-      // Idle: no buffer until bytes arrive. A stopping worker still serves a
-      // request already sent on an idle keep-alive connection (else closes it
-      // between requests) and waits for the first request of a fresh one
-      // within `fresh`'s clamped deadline (begin_stop).
-      bool woke = false;
-      if (!e.stopping || first) woke = co_await wait_io(c, first ? e.fresh : e.idle, Wait::wait_read);
-      c.rs = e.take_state();
-      long n = read_into(c.sock.native_handle(), c.rs->buf, kReadSize);
-      if (n == kWouldBlock) {
-        e.give_state(std::move(c.rs));
-        if (!woke) co_return;
-        continue;
-      }
-      if (n <= 0) co_return;
-    }
     RequestState& rs = *c.rs;
-    if (first && e.proxy_mode != core::http::ProxyMode::Off && !co_await read_proxy(c, rs)) co_return;
+    if (first && e.proxy_mode != core::http::ProxyMode::Off && !co_await read_proxy(c, rs)) co_return false;
     first = false;
 
     core::http::ParseResult pr;
@@ -217,18 +204,18 @@ asio::awaitable<void> serve_requests(Connection& c) {
       rs.head.clear();
       pr = core::http::parse_request_head(rs.buf, e.parser, c.trusted, rs.head);
       if (pr.status != core::http::ParseStatus::NeedMore) break;
-      if (co_await read_some(c, rs.buf, kReadSize) <= 0) co_return;  // NoMoreData: close silently
+      if (co_await read_some(c, rs.buf, kReadSize) <= 0) co_return false;  // NoMoreData: close silently
     }
     if (pr.status == core::http::ParseStatus::Error) {
       core::log::debug("Invalid request from fd " + std::to_string(c.sock.native_handle()) + ": " +
                        pr.error_class + ": " + pr.error_detail);
       co_await send_error(c, pr.http_status, pr.error_class, pr.error_detail);
-      co_return;
+      co_return false;
     }
-    if (rs.head.expect_continue && !co_await write_all(c, "HTTP/1.1 100 Continue\r\n\r\n")) co_return;
+    if (rs.head.expect_continue && !co_await write_all(c, "HTTP/1.1 100 Continue\r\n\r\n")) co_return false;
     auto end = co_await read_body(c, rs, pr.consumed);
-    if (!end) co_return;
-    if (!co_await dispatch(c, rs)) co_return;
+    if (!end) co_return false;
+    if (!co_await dispatch(c, rs)) co_return false;
 
     // Keep-alive: the next request may already be here (pipelining).
     rs.head.clear();
@@ -237,7 +224,10 @@ asio::awaitable<void> serve_requests(Connection& c) {
     } else {
       rs.buf.erase(0, *end);
     }
-    if (rs.buf.empty()) e.give_state(std::move(c.rs));
+    if (rs.buf.empty()) {
+      e.give_state(std::move(c.rs));
+      co_return true;
+    }
   }
 }
 
@@ -266,8 +256,38 @@ Connection::~Connection() {
 }
 
 asio::awaitable<void> serve_connection(std::unique_ptr<Connection> conn) {
+  Connection& c = *conn;
+  EngineState& e = c.engine;
+  bool first = true;
   try {
-    co_await serve_requests(*conn);
+    for (;;) {
+      if (!c.rs) {
+        // Idle: no buffer until bytes arrive. A stopping worker still serves a
+        // request already sent on an idle keep-alive connection (else closes it
+        // between requests) and waits for the first request of a fresh one
+        // within `fresh`'s clamped deadline (begin_stop). The wait is written
+        // out here rather than through wait_io(): one coroutine frame less
+        // for each of 10,000 idle connections.
+        bool woke = false;
+        if (!e.stopping || first) {
+          DeadlineList& list = first ? e.fresh : e.idle;
+          list.push(c, Clock::now());
+          boost::system::error_code ec;
+          co_await c.sock.async_wait(Wait::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+          list.erase(c);
+          woke = !ec;
+        }
+        c.rs = e.take_state();
+        long n = read_into(c.sock.native_handle(), c.rs->buf, kReadSize);
+        if (n == kWouldBlock) {
+          e.give_state(std::move(c.rs));
+          if (!woke) co_return;
+          continue;
+        }
+        if (n <= 0) co_return;
+      }
+      if (!co_await serve_buffered(c, first)) co_return;
+    }
   } catch (const std::exception& ex) {
     core::log::debug(std::string("Connection error: ") + ex.what());
   }
