@@ -16,31 +16,42 @@ bool wait_for(int fd, short events, int timeout_ms) {
   for (;;) {
     int r = ::poll(&p, 1, timeout_ms);
     if (r > 0) return true;
-    if (r == 0) return false;
-    if (errno != EINTR) return false;
+    if (r == 0 || errno != EINTR) return false;
   }
 }
 
 }  // namespace
 
-bool write_all(int fd, std::string_view bytes, int timeout_ms) {
+bool wait_writable(int fd, int timeout_ms) { return wait_for(fd, POLLOUT, timeout_ms); }
+
+SendStatus send_some(int fd, std::string_view& bytes) {
   while (!bytes.empty()) {
     ssize_t w = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (w > 0) {
       bytes.remove_prefix(static_cast<std::size_t>(w));
+    } else if (w < 0 && errno == EINTR) {
       continue;
+    } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return SendStatus::WouldBlock;
+    } else {
+      return SendStatus::Failed;
     }
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!wait_for(fd, POLLOUT, timeout_ms)) return false;
-      continue;
-    }
-    return false;
   }
-  return true;
+  return SendStatus::Done;
 }
 
-SendFileStatus send_file_some(int fd, int file_fd, off_t& offset, std::size_t& count) {
+bool write_all(int fd, std::string_view bytes, int timeout_ms) {
+  for (;;) {
+    switch (send_some(fd, bytes)) {
+      case SendStatus::Done: return true;
+      case SendStatus::Failed: return false;
+      case SendStatus::WouldBlock:
+        if (!wait_writable(fd, timeout_ms)) return false;
+    }
+  }
+}
+
+SendStatus send_file_some(int fd, int file_fd, off_t& offset, std::size_t& count) {
   while (count > 0) {
     ssize_t n = ::sendfile(fd, file_fd, &offset, std::min<std::size_t>(count, 0x3FFFFFFF));
     if (n > 0) {
@@ -48,27 +59,12 @@ SendFileStatus send_file_some(int fd, int file_fd, off_t& offset, std::size_t& c
     } else if (n < 0 && errno == EINTR) {
       continue;
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      return SendFileStatus::WouldBlock;
+      return SendStatus::WouldBlock;
     } else {
-      return SendFileStatus::Failed;  // error, or the file is shorter than promised
+      return SendStatus::Failed;  // error, or the file is shorter than promised
     }
   }
-  return SendFileStatus::Done;
-}
-
-bool send_file_all(int fd, int file_fd, off_t offset, std::size_t count, int timeout_ms) {
-  // sendfile(2) has no MSG_DONTWAIT: on a blocking client socket (sync,
-  // gthread) the send timeout bounds each call instead.
-  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  for (;;) {
-    switch (send_file_some(fd, file_fd, offset, count)) {
-      case SendFileStatus::Done: return true;
-      case SendFileStatus::Failed: return false;
-      case SendFileStatus::WouldBlock:
-        if (!wait_for(fd, POLLOUT, timeout_ms)) return false;
-    }
-  }
+  return SendStatus::Done;
 }
 
 long read_some(int fd, std::string& out, std::size_t max, int timeout_ms) {

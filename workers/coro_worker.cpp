@@ -15,7 +15,7 @@
 #include "python_shim/threads.hpp"
 #include "python_shim/wsgi_app.hpp"
 #include "workers/access_log.hpp"
-#include "workers/blocking_io.hpp"
+#include "workers/socket_sink.hpp"
 #include "workers/engine/engine.hpp"
 #include "workers/request_watchdog.hpp"
 
@@ -23,63 +23,6 @@ namespace gpp::workers {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-/// Writes from a request greenlet: non-blocking sends, and when the socket is
-/// full the greenlet waits in gevent (the other requests go on).
-class GreenletSink : public py::ResponseSink {
- public:
-  GreenletSink(int fd, int timeout_ms) : fd_(fd), timeout_ms_(timeout_ms) {}
-  bool write(std::string_view bytes) override {
-    while (!bytes.empty()) {
-      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n > 0) {
-        bytes.remove_prefix(static_cast<std::size_t>(n));
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (!py::GeventHub::wait_writable(fd_, timeout_ms_)) return false;
-      } else {
-        return false;
-      }
-    }
-    return true;
-  }
-  std::size_t try_write(std::string_view bytes) override {
-    ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    return n > 0 ? static_cast<std::size_t>(n) : 0;
-  }
-  /// wsgi.file_wrapper: sendfile(2) on the non-blocking socket; when it is
-  /// full the greenlet waits in gevent like write() (the body never enters
-  /// Python, the hub is never blocked).
-  bool send_file(int file_fd, off_t offset, std::size_t count) override {
-    for (;;) {
-      switch (send_file_some(fd_, file_fd, offset, count)) {
-        case SendFileStatus::Done: return true;
-        case SendFileStatus::Failed: return false;
-        case SendFileStatus::WouldBlock:
-          if (!py::GeventHub::wait_writable(fd_, timeout_ms_)) return false;
-      }
-    }
-  }
-
- private:
-  int fd_;
-  int timeout_ms_;
-};
-
-/// Without gevent: the request runs on the I/O thread, writes wait in poll().
-class InlineSink : public py::ResponseSink {
- public:
-  InlineSink(int fd, int timeout_ms) : fd_(fd), timeout_ms_(timeout_ms) {}
-  bool write(std::string_view bytes) override { return write_all(fd_, bytes, timeout_ms_); }
-  bool send_file(int file_fd, off_t offset, std::size_t count) override {
-    return send_file_all(fd_, file_fd, offset, count, timeout_ms_);
-  }
-
- private:
-  int fd_;
-  int timeout_ms_;
-};
 
 class CoroRunner final : public engine::AppRunner {
  public:
@@ -107,13 +50,10 @@ class CoroRunner final : public engine::AppRunner {
   /// One request, start to finish (in its greenlet, or inline).
   void run(engine::Exchange& ex) {
     auto start = Clock::now();
-    if (hub_) {
-      GreenletSink sink(ex.fd, ex.io_timeout_ms);
-      finish(ex, app_.call(ex.request, ex.framer, sink), sink, start);
-    } else {
-      InlineSink sink(ex.fd, ex.io_timeout_ms);
-      finish(ex, app_.call(ex.request, ex.framer, sink), sink, start);
-    }
+    // With gevent a full socket is waited for in the hub (the other requests
+    // go on); without, in poll().
+    SocketSink sink(ex.fd, ex.io_timeout_ms, hub_ ? py::GeventHub::wait_writable : wait_writable);
+    finish(ex, app_.call(ex.request, ex.framer, sink), sink, start);
   }
 
  private:

@@ -24,24 +24,11 @@
 #include "workers/readiness.hpp"
 #include "workers/request_metrics.hpp"
 #include "workers/request_reader.hpp"
+#include "workers/socket_sink.hpp"
 #include "workers/worker_signals.hpp"
 
 namespace gpp::workers {
 namespace {
-
-class SocketSink : public py::ResponseSink {
- public:
-  SocketSink(int fd, int timeout_ms) : fd_(fd), timeout_ms_(timeout_ms) {}
-  bool write(std::string_view bytes) override { return write_all(fd_, bytes, timeout_ms_); }
-  /// wsgi.file_wrapper: sendfile(2), the body never enters Python.
-  bool send_file(int file_fd, off_t offset, std::size_t count) override {
-    return send_file_all(fd_, file_fd, offset, count, timeout_ms_);
-  }
-
- private:
-  int fd_;
-  int timeout_ms_;
-};
 
 struct SyncState {
   WorkerContext& ctx;

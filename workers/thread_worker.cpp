@@ -27,6 +27,7 @@
 #include "workers/blocking_io.hpp"
 #include "workers/engine/engine.hpp"
 #include "workers/request_metrics.hpp"
+#include "workers/socket_sink.hpp"
 
 namespace gpp::workers {
 namespace {
@@ -36,27 +37,6 @@ using Clock = std::chrono::steady_clock;
 long long now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
-
-/// The app thread writes the response itself: the socket is non-blocking and
-/// each wait is a poll() bounded by `timeout`, so no hand-off to the I/O
-/// thread per write (measured faster than posting writes; docs/benchmarks.md).
-class BlockingSink : public py::ResponseSink {
- public:
-  BlockingSink(int fd, int timeout_ms) : fd_(fd), timeout_ms_(timeout_ms) {}
-  bool write(std::string_view bytes) override { return write_all(fd_, bytes, timeout_ms_); }
-  std::size_t try_write(std::string_view bytes) override {
-    ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    return n > 0 ? static_cast<std::size_t>(n) : 0;
-  }
-  /// wsgi.file_wrapper: sendfile(2), the body never enters Python.
-  bool send_file(int file_fd, off_t offset, std::size_t count) override {
-    return send_file_all(fd_, file_fd, offset, count, timeout_ms_);
-  }
-
- private:
-  int fd_;
-  int timeout_ms_;
-};
 
 /// What one pool thread is doing, for request_timeout.
 struct Slot {
@@ -260,7 +240,9 @@ class ThreadPool final : public engine::AppRunner {
       slot.reported = false;
       slot.started_ns = now_ns();
     }
-    BlockingSink sink(ex.fd, ex.io_timeout_ms);
+    // The app thread writes the response itself (no hand-off to the I/O
+    // thread per write: measured faster than posting writes).
+    SocketSink sink(ex.fd, ex.io_timeout_ms);
     auto start = Clock::now();
     ex.result = app_.call(ex.request, ex.framer, sink);
     bool failed = ex.result == py::CallResult::ErrorBeforeHead;
