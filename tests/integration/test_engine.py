@@ -143,22 +143,55 @@ def test_worker_connections_pauses_accepting(klass):
         c.close()
 
 
-def test_term_drains_in_flight_request_and_closes_idle_connections(klass):
-    with Server(*worker(klass, 4), "--keep-alive", "30", "testapp:app") as srv:
-        idle = connect(srv)
-        idle.sendall(get("/"))
-        ridle = Reader(idle)
-        assert ridle.response()[0] == 200
+def test_term_drains_in_flight_request_and_serves_idle_connections_until_keepalive(klass):
+    # As gunicorn's gevent worker: an idle keep-alive connection of a stopping
+    # worker keeps its `keepalive` deadline; a request arriving on it is served
+    # with Connection: close (closing it at TERM would race a client sending).
+    with Server(*worker(klass, 4), "--keep-alive", "3", "testapp:app") as srv:
+        conns = []
+        for _ in range(2):
+            s = connect(srv)
+            s.sendall(get("/"))
+            r = Reader(s)
+            assert r.response()[0] == 200
+            conns.append((s, r))
+        (used, rused), (unused, runused) = conns
+        idle_since = time.monotonic()
         busy = connect(srv)
         busy.sendall(get("/slow?t=1"))
         time.sleep(0.3)
         srv.signal(signal.SIGTERM)
-        assert ridle.closed(1.0)  # idle keep-alive closed at once
+        assert not rused.closed(1.0)  # still open after TERM
+        used.sendall(get("/pid"))
+        status, headers, _ = rused.response()
+        assert status == 200 and headers["connection"] == "close"
+        assert rused.closed(2)
         rbusy = Reader(busy)
         status, headers, body = rbusy.response()
         assert status == 200 and body.startswith(b"slept")
-        assert rbusy.closed(2)  # then closed (its head was written before TERM, as in gunicorn)
+        # Its head, written before TERM, promised keep-alive: the next request
+        # is still answered (gunicorn's gthread closes here, racing the client).
+        busy.sendall(get("/pid"))
+        status, headers, _ = rbusy.response()
+        assert status == 200 and headers["connection"] == "close"
+        assert rbusy.closed(2)
+        assert runused.closed(5)  # the unused one at its keepalive deadline
+        waited = time.monotonic() - idle_since
+        assert 2.5 < waited < 4.5, waited
         assert srv.wait_exit(10) == 0
+
+
+def test_graceful_timeout_caps_how_long_idle_connections_delay_the_stop(klass):
+    with Server(*worker(klass), "--keep-alive", "60", "--graceful-timeout", "2", "testapp:app") as srv:
+        s = connect(srv)
+        s.sendall(get("/"))
+        r = Reader(s)
+        assert r.response()[0] == 200
+        t0 = time.monotonic()
+        srv.signal(signal.SIGTERM)
+        assert r.closed(6)
+        assert srv.wait_exit(6) == 0
+        assert time.monotonic() - t0 < 4
 
 
 def test_quit_is_quick_even_with_a_request_running(klass):

@@ -262,21 +262,20 @@ asio::awaitable<void> serve_connection(std::unique_ptr<Connection> conn) {
   try {
     for (;;) {
       if (!c.rs) {
-        // Idle: no buffer until bytes arrive. A stopping worker still serves a
-        // request already sent on an idle keep-alive connection (else closes it
-        // between requests) and waits for the first request of a fresh one
-        // within `fresh`'s clamped deadline (begin_stop). The wait is written
-        // out here rather than through wait_io(): one coroutine frame less
-        // for each of 10,000 idle connections.
-        bool woke = false;
-        if (!e.stopping || first) {
-          DeadlineList& list = first ? e.fresh : e.idle;
-          list.push(c, Clock::now());
-          boost::system::error_code ec;
-          co_await c.sock.async_wait(Wait::wait_read, asio::redirect_error(asio::use_awaitable, ec));
-          list.erase(c);
-          woke = !ec;
-        }
+        // Idle: no buffer until bytes arrive. A stopping worker waits too:
+        // a request arriving before the `keepalive` deadline (capped by
+        // graceful_timeout, begin_stop) is served with Connection: close
+        // (dispatch), also on a connection whose last response, written before
+        // the stop, promised keep-alive; a fresh one waits for its first
+        // request within `fresh`'s clamped deadline. The wait is written out
+        // here rather than through wait_io(): one coroutine frame less for
+        // each of 10,000 idle connections.
+        DeadlineList& list = first ? e.fresh : e.idle;
+        list.push(c, Clock::now());
+        boost::system::error_code ec;
+        co_await c.sock.async_wait(Wait::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+        list.erase(c);
+        const bool woke = !ec;
         c.rs = e.take_state();
         long n = read_into(c.sock.native_handle(), c.rs->buf, kReadSize);
         if (n == kWouldBlock) {

@@ -26,9 +26,6 @@ constexpr auto kFirstBytesGrace = 5s;
 /// request of a connection it accepted before the stop: the client has sent
 /// it or is about to, and closing would lose it.
 constexpr auto kStopFirstBytesGrace = 1s;
-/// How long a stopping worker keeps an idle keep-alive connection open for a
-/// request the client may be sending (at most graceful_timeout).
-constexpr auto kStopIdleGrace = 500ms;
 
 Clock::duration seconds(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
@@ -222,10 +219,12 @@ void EngineState::begin_stop() {
   // Connections accepted whose request has not arrived yet get a short grace;
   // idle keep-alive ones wake up, serve a request already sent, or close.
   fresh.clamp(now + std::min<Clock::duration>(kStopFirstBytesGrace, graceful));
-  // Idle keep-alive connections too: closing one at once races a client that
-  // is sending on it right now (its request would be lost); within the grace
-  // a request that arrives is served with Connection: close.
-  idle.clamp(now + std::min<Clock::duration>(kStopIdleGrace, graceful));
+  // Idle keep-alive connections keep their `keepalive` deadline (capped by
+  // graceful_timeout), as in gunicorn's gevent worker: a request arriving on
+  // one is served with Connection: close, so a busy client learns of the stop
+  // from a response instead of a close racing the request it is sending.
+  // Only a connection idle for the whole keepalive is closed, as in steady state.
+  idle.clamp(stop_deadline);
   if (connections == 0) io.stop();
 }
 
