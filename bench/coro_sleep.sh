@@ -3,6 +3,7 @@
 # patched by gevent, timed), wrk -t1 -cC for D. Prints req/s, the fraction of the
 # ideal min(C / 0.05, 1 / cpu_per_request), the worker's CPU use and wrk's.
 #   GPP_BIN=build/gunicornpp bench/coro_sleep.sh [C] [D]   (env SERVER_CPU=0, CLIENT_CPU=1: taskset lists)
+#   GPP_BIN=/usr/bin/gunicorn KLASS=gevent bench/coro_sleep.sh 200   # the same for gunicorn's gevent worker
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 C=${1:-1000}
@@ -11,7 +12,7 @@ GPP_BIN=${GPP_BIN:-$HERE/../build/gunicornpp}
 APPS=$HERE  # probe_apps:sleep_probe
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-setsid taskset -c "${SERVER_CPU:-0}" "$GPP_BIN" -k coro -w 1 --worker-connections 4000 --keep-alive 30 --log-level warning \
+setsid taskset -c "${SERVER_CPU:-0}" "$GPP_BIN" -k "${KLASS:-coro}" -w 1 --worker-connections 4000 --keep-alive 30 --log-level warning \
   -b "127.0.0.1:$PORT" --chdir "$APPS" probe_apps:sleep_probe >/tmp/coro-sleep-server.log 2>&1 &
 SPID=$!
 trap 'kill -INT $SPID 2>/dev/null || true; sleep 1; kill -KILL -- -$SPID 2>/dev/null || true' EXIT
