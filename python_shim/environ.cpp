@@ -53,46 +53,54 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+/// A bounded map from bytes as sent to the str made of them once (str is
+/// immutable, so one object serves every request). Bounded, as the bytes come
+/// from clients. The GIL serialises callers.
+class StrCache {
+ public:
+  explicit StrCache(std::size_t limit) : limit_(limit) {}
+
+  /// New reference to the str for `raw`; make(raw) builds it on a miss.
+  template <class Make>
+  PyObject* get(std::string_view raw, Make make) {
+    probe_.assign(raw);
+    if (auto it = cache_.find(probe_); it != cache_.end()) {
+      Py_INCREF(it->second);
+      return it->second;
+    }
+    PyObject* o = make(raw);
+    if (cache_.size() < limit_) {
+      Py_INCREF(o);
+      cache_.emplace(probe_, o);
+    }
+    return o;
+  }
+
+ private:
+  std::size_t limit_;
+  std::unordered_map<std::string, PyObject*> cache_;
+  std::string probe_;
+};
+
 /// "User-Agent" -> interned "HTTP_USER_AGENT" (new reference). Cached by the
-/// name as sent, so a hit costs one hash; bounded, as names come from clients.
-/// The GIL serialises callers.
+/// name as sent, so a hit costs one hash.
 PyObject* header_key(std::string_view name) {
-  static std::unordered_map<std::string, PyObject*> cache;
-  static std::string probe;
-  probe.assign(name);
-  if (auto it = cache.find(probe); it != cache.end()) {
-    Py_INCREF(it->second);
-    return it->second;
-  }
-  std::string key = "HTTP_";
-  key.reserve(5 + name.size());
-  for (char c : name) key.push_back(c == '-' ? '_' : upper(c));
-  PyObject* o = latin1(key);
-  if (cache.size() < 256) {
+  static StrCache cache(256);
+  return cache.get(name, [](std::string_view raw) {
+    std::string key = "HTTP_";
+    key.reserve(5 + raw.size());
+    for (char c : raw) key.push_back(c == '-' ? '_' : upper(c));
+    PyObject* o = latin1(key);
     PyUnicode_InternInPlace(&o);
-    Py_INCREF(o);
-    cache.emplace(probe, o);
-  }
-  return o;
+    return o;
+  });
 }
 
 /// A str for a value that repeats from request to request (the method, the
-/// scheme, SERVER_NAME and SERVER_PORT): made once, then shared (str is
-/// immutable). Bounded like header_key, as methods come from clients.
+/// scheme, SERVER_NAME and SERVER_PORT).
 PyObject* repeated_str(std::string_view value) {
-  static std::unordered_map<std::string, PyObject*> cache;
-  static std::string probe;
-  probe.assign(value);
-  if (auto it = cache.find(probe); it != cache.end()) {
-    Py_INCREF(it->second);
-    return it->second;
-  }
-  PyObject* o = latin1(value);
-  if (cache.size() < 64) {
-    Py_INCREF(o);
-    cache.emplace(probe, o);
-  }
-  return o;
+  static StrCache cache(64);
+  return cache.get(value, latin1);
 }
 
 }  // namespace
