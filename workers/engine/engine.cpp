@@ -26,6 +26,12 @@ constexpr auto kFirstBytesGrace = 5s;
 /// request of a connection it accepted before the stop: the client has sent
 /// it or is about to, and closing would lose it.
 constexpr auto kStopFirstBytesGrace = 1s;
+/// How long at most a stopping worker keeps an idle keep-alive connection
+/// (besides its `keepalive` deadline and graceful_timeout): a client that is
+/// busy on it sends within this and gets its answer with Connection: close;
+/// one idle longer is closed, so a stop does not wait for a proxy's long
+/// `keepalive` (nginx upstream pools) up to graceful_timeout.
+constexpr auto kStopIdleLinger = 2s;
 
 Clock::duration seconds(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
@@ -219,12 +225,11 @@ void EngineState::begin_stop() {
   // Connections accepted whose request has not arrived yet get a short grace;
   // idle keep-alive ones wake up, serve a request already sent, or close.
   fresh.clamp(now + std::min<Clock::duration>(kStopFirstBytesGrace, graceful));
-  // Idle keep-alive connections keep their `keepalive` deadline (capped by
-  // graceful_timeout), as in gunicorn's gevent worker: a request arriving on
-  // one is served with Connection: close, so a busy client learns of the stop
-  // from a response instead of a close racing the request it is sending.
-  // Only a connection idle for the whole keepalive is closed, as in steady state.
-  idle.clamp(stop_deadline);
+  // Idle keep-alive connections keep their `keepalive` deadline, capped by
+  // kStopIdleLinger and graceful_timeout: a request arriving on one is served
+  // with Connection: close, so a busy client learns of the stop from a
+  // response instead of a close racing the request it is sending.
+  idle.clamp(std::min<Clock::time_point>(stop_deadline, now + kStopIdleLinger));
   if (connections == 0) io.stop();
 }
 
