@@ -108,6 +108,18 @@ def test_reload_picks_up_a_changed_module(tmp_path):
         assert wait_for(lambda: (lambda w: len(w) == 1 and second not in w)(srv.workers()), 5)
 
 
+def open_files(pid):
+    """What the fds of `pid` point to; an fd closed while we look (a worker
+    still importing opens and closes files) is skipped."""
+    out = []
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            out.append(os.readlink("/proc/%d/fd/%s" % (pid, fd)))
+        except FileNotFoundError:
+            pass
+    return out
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to switch users")
 def test_user_and_group_drop_privileges_in_workers(tmp_path):
     nobody = pwd.getpwnam("nobody")
@@ -121,7 +133,7 @@ def test_user_and_group_drop_privileges_in_workers(tmp_path):
             assert status["Uid"].split()[:2] == [str(nobody.pw_uid)] * 2
             assert status["Gid"].split()[:2] == [str(nobody.pw_gid)] * 2
             # The heartbeat file is the worker's own, so it can stamp it.
-            tmp = [os.readlink("/proc/%d/fd/%s" % (pid, fd)) for fd in os.listdir("/proc/%d/fd" % pid)]
+            tmp = open_files(pid)
             assert any(t.startswith(str(tmp_path) + "/wgunicorn-") for t in tmp), tmp
         with open("/proc/%d/status" % srv.proc.pid) as f:
             assert "Uid:\t0\t" in f.read()  # the master keeps its user
@@ -140,8 +152,7 @@ def test_reuse_port_workers_bind_their_own_sockets():
             pids.add(int(get_status(srv.port, "/pid")[1]))
         assert pids <= set(workers)
         # The arbiter itself holds no listening socket.
-        master_sockets = [os.readlink("/proc/%d/fd/%s" % (srv.proc.pid, fd))
-                          for fd in os.listdir("/proc/%d/fd" % srv.proc.pid)]
+        master_sockets = open_files(srv.proc.pid)
         inodes = {s[8:-1] for s in master_sockets if s.startswith("socket:")}
         with open("/proc/net/tcp") as f:
             listening = [line.split() for line in f.read().splitlines()[1:]]
