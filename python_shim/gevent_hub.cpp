@@ -95,16 +95,23 @@ GeventHub::Impl* impl_of(PyObject* capsule) {
   return static_cast<GeventHub::Impl*>(PyCapsule_GetPointer(capsule, kCapsuleName));
 }
 
-PyObject* poll_c(PyObject* self, PyObject* /*unused*/) {
+/// Runs `f`; a C++ exception becomes the Python error (false) for the caller
+/// to return nullptr with: nothing may unwind through the interpreter.
+template <class F>
+bool without_exceptions(F&& f) {
   try {
-    impl_of(self)->on_poll();
+    f();
+    return true;
   } catch (pyb::error_already_set& e) {
     e.restore();
-    return nullptr;
   } catch (const std::exception& e) {
     PyErr_SetString(PyExc_RuntimeError, e.what());
-    return nullptr;
   }
+  return false;
+}
+
+PyObject* poll_c(PyObject* self, PyObject* /*unused*/) {
+  if (!without_exceptions([self] { impl_of(self)->on_poll(); })) return nullptr;
   Py_RETURN_NONE;
 }
 
@@ -117,15 +124,7 @@ PyObject* run_c(PyObject* self, PyObject* arg) {
   for (;;) {
     void* request = PyLong_AsVoidPtr(next.ptr());
     if (!request && PyErr_Occurred()) return nullptr;
-    try {
-      d.run_request(request);
-    } catch (pyb::error_already_set& e) {
-      e.restore();
-      return nullptr;
-    } catch (const std::exception& e) {
-      PyErr_SetString(PyExc_RuntimeError, e.what());
-      return nullptr;
-    }
+    if (!without_exceptions([&d, request] { d.run_request(request); })) return nullptr;
     if (d.stopped || d.idle.size() >= GeventHub::Impl::kMaxIdle) Py_RETURN_NONE;
     if (!me) {
       me = pyb::reinterpret_steal<pyb::object>(PyObject_CallNoArgs(d.getcurrent.ptr()));

@@ -40,13 +40,13 @@ SendStatus send_some(int fd, std::string_view& bytes) {
   return SendStatus::Done;
 }
 
-bool write_all(int fd, std::string_view bytes, int timeout_ms) {
+bool write_all(int fd, std::string_view bytes, int timeout_ms, WaitWritable wait) {
   for (;;) {
     switch (send_some(fd, bytes)) {
       case SendStatus::Done: return true;
       case SendStatus::Failed: return false;
       case SendStatus::WouldBlock:
-        if (!wait_writable(fd, timeout_ms)) return false;
+        if (!wait(fd, timeout_ms)) return false;
     }
   }
 }

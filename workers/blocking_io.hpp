@@ -11,10 +11,14 @@
 
 namespace gpp::workers {
 
-/// Write all bytes; false on error or when the peer is gone.
-bool write_all(int fd, std::string_view bytes, int timeout_ms);
 /// Wait up to `timeout_ms` until `fd` is writable; false on timeout or error.
 bool wait_writable(int fd, int timeout_ms);
+/// How to wait for a full socket: wait_writable (poll), or the coro worker's
+/// gevent wait, which lets the other greenlets run.
+using WaitWritable = bool (*)(int fd, int timeout_ms);
+/// Write all bytes, waiting with `wait` whenever the socket is full; false on
+/// error, on a timeout or when the peer is gone.
+bool write_all(int fd, std::string_view bytes, int timeout_ms, WaitWritable wait = wait_writable);
 
 enum class SendStatus { Done, WouldBlock, Failed };
 /// send(2) without waiting until `bytes` is empty (Done), the socket is full

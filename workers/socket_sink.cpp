@@ -5,16 +5,7 @@
 
 namespace gpp::workers {
 
-bool SocketSink::write(std::string_view bytes) {
-  for (;;) {
-    switch (send_some(fd_, bytes)) {
-      case SendStatus::Done: return true;
-      case SendStatus::Failed: return false;
-      case SendStatus::WouldBlock:
-        if (!wait_(fd_, timeout_ms_)) return false;
-    }
-  }
-}
+bool SocketSink::write(std::string_view bytes) { return write_all(fd_, bytes, timeout_ms_, wait_); }
 
 std::size_t SocketSink::try_write(std::string_view bytes) {
   std::size_t size = bytes.size();

@@ -11,7 +11,7 @@ namespace gpp::workers {
 
 class SocketSink final : public py::ResponseSink {
  public:
-  using Wait = bool (*)(int fd, int timeout_ms);
+  using Wait = WaitWritable;
   SocketSink(int fd, int timeout_ms, Wait wait = wait_writable) : fd_(fd), timeout_ms_(timeout_ms), wait_(wait) {}
   bool write(std::string_view bytes) override;
   std::size_t try_write(std::string_view bytes) override;

@@ -143,18 +143,24 @@ def test_worker_connections_pauses_accepting(klass):
         c.close()
 
 
+def keepalive_connections(srv, n):
+    """n connections, each idle after one answered keep-alive request: [(socket, Reader)]."""
+    conns = []
+    for _ in range(n):
+        s = connect(srv)
+        s.sendall(get("/"))
+        r = Reader(s)
+        assert r.response()[0] == 200
+        conns.append((s, r))
+    return conns
+
+
 def test_term_drains_in_flight_request_and_serves_idle_connections_until_keepalive(klass):
     # As gunicorn's gevent worker: an idle keep-alive connection of a stopping
     # worker keeps its `keepalive` deadline; a request arriving on it is served
     # with Connection: close (closing it at TERM would race a client sending).
     with Server(*worker(klass, 4), "--keep-alive", "2", "testapp:app") as srv:
-        conns = []
-        for _ in range(2):
-            s = connect(srv)
-            s.sendall(get("/"))
-            r = Reader(s)
-            assert r.response()[0] == 200
-            conns.append((s, r))
+        conns = keepalive_connections(srv, 2)
         (used, rused), (unused, runused) = conns
         idle_since = time.monotonic()
         busy = connect(srv)
@@ -186,13 +192,7 @@ def test_a_long_keepalive_delays_the_stop_by_two_seconds_at_most(klass):
     # wait for them up to graceful_timeout, yet a request on one within the
     # linger is still answered.
     with Server(*worker(klass), "--keep-alive", "60", "testapp:app") as srv:
-        conns = []
-        for _ in range(2):
-            s = connect(srv)
-            s.sendall(get("/"))
-            r = Reader(s)
-            assert r.response()[0] == 200
-            conns.append((s, r))
+        conns = keepalive_connections(srv, 2)
         t0 = time.monotonic()
         srv.signal(signal.SIGTERM)
         time.sleep(1.0)
