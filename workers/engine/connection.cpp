@@ -262,6 +262,19 @@ asio::awaitable<void> serve_connection(std::unique_ptr<Connection> conn) {
   try {
     for (;;) {
       if (!c.rs) {
+        // The next request is often here already (a loaded client answers
+        // while the engine finishes other work): read it without the wait,
+        // whose epoll_ctl re-arm and extra epoll round cost more than this
+        // recv when it comes back empty.
+        c.rs = e.take_state();
+        long n = read_into(c.sock.native_handle(), c.rs->buf, kReadSize);
+        if (n == kWouldBlock) {
+          e.give_state(std::move(c.rs));
+        } else if (n <= 0) {
+          co_return;
+        }
+      }
+      if (!c.rs) {
         // Idle: no buffer until bytes arrive. A stopping worker waits too:
         // a request arriving before the `keepalive` deadline (capped by
         // graceful_timeout, begin_stop) is served with Connection: close
