@@ -4,6 +4,8 @@
 // reactor fd runs the engine's poll(), and each request runs in its own
 // greenlet started with loop.run_callback. Plain C++ API; main thread only,
 // called with the GIL held unless a function says otherwise.
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -13,6 +15,8 @@ namespace gpp::py {
 /// gunicorn's GeventWorker.patch(): import gevent and run
 /// gevent.monkey.patch_all(). Call after fork and before the app is imported.
 /// Returns "" on success, else why gevent is unusable (nothing was patched).
+/// time.sleep then becomes ours: gevent's sleep, except in the greenlets of
+/// a running GeventHub, where it waits on the engine's timer (GeventHub).
 [[nodiscard]] std::string gevent_patch_all();
 
 /// In the arbiter, before forking coro workers: import gevent and
@@ -22,13 +26,25 @@ namespace gpp::py {
 /// pkg_resources). Errors are ignored: the worker reports them.
 void gevent_preimport() noexcept;
 
+/// What the hub drives: the engine's side of the loop.
+struct HubLoop {
+  int reactor_fd = -1;  ///< readable when poll has work
+  /// Runs at most `max_handlers` ready handlers; sets `more` when that budget
+  /// ran out. Returns true once the engine has stopped.
+  std::function<bool(std::size_t max_handlers, bool& more)> poll;
+  /// Runs one request inside its own greenlet (spawn()).
+  std::function<void(void*)> run_request;
+  /// Runs a function from a later poll after a delay (nanosecond precision);
+  /// returns its cancel. time.sleep in greenlets waits on it.
+  std::function<std::function<void()>(std::chrono::nanoseconds, std::function<void()>)> call_after;
+};
+
 /// The hub loop of one coro worker. Create it after fork, after gevent_patch_all().
+/// While it exists, time.sleep in its greenlets waits on loop.call_after.
 class GeventHub {
  public:
-  /// `poll` runs the engine's ready handlers and returns true once it has
-  /// stopped; it is called when `reactor_fd` is readable and after wake().
-  /// `run_request` runs one request inside its own greenlet (spawn()).
-  GeventHub(int reactor_fd, std::function<bool()> poll, std::function<void(void*)> run_request);
+  /// poll is called when `reactor_fd` is readable and after wake().
+  explicit GeventHub(HubLoop loop);
   ~GeventHub();
   GeventHub(const GeventHub&) = delete;
   GeventHub& operator=(const GeventHub&) = delete;

@@ -134,9 +134,14 @@ int run_coro_worker(WorkerContext& ctx, py::WsgiApp& app, WorkerFlags& flags, in
   // still points into them while the process exits.
   auto* eng = new engine::Engine(ctx, flags, wake_fd, opts);
   auto* runner = new CoroRunner(app, *eng);
-  auto* hub = new py::GeventHub(
-      eng->reactor_fd(), [eng] { return eng->poll(); },
-      [runner](void* ex) { runner->run(*static_cast<engine::Exchange*>(ex)); });
+  py::HubLoop loop;
+  loop.reactor_fd = eng->reactor_fd();
+  loop.poll = [eng](std::size_t max_handlers, bool& more) { return eng->poll(max_handlers, more); };
+  loop.run_request = [runner](void* ex) { runner->run(*static_cast<engine::Exchange*>(ex)); };
+  loop.call_after = [eng](std::chrono::nanoseconds delay, std::function<void()> fn) {
+    return eng->call_after(delay, std::move(fn));
+  };
+  auto* hub = new py::GeventHub(std::move(loop));
   runner->set_hub(hub);
   auto watchdog = make_watchdog(cfg, *eng, flags);
   runner->set_watchdog(watchdog.get());

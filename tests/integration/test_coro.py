@@ -165,3 +165,70 @@ def test_requests_within_request_timeout_are_untouched():
         time.sleep(2.5)  # the watchdog has looked more than ten times since
         assert srv.workers() == [first]
         assert "request_timeout" not in srv.log_text()
+
+
+def sleep_json(srv, path, timeout=10):
+    status, _, body = request(srv, path, timeout=timeout)
+    assert status == 200, (status, body)
+    return json.loads(body)
+
+
+@needs_gevent
+def test_time_sleep_in_a_greenlet_wakes_on_time():
+    # libev sleeps at least 1 ms once a timer is near, so 100 sleeps of
+    # 0.2 ms took at least 100 ms on gevent's time.sleep; the worker's own
+    # time.sleep (the engine's timerfd) takes about 0.2-0.3 ms each.
+    with Server("-k", "coro", "-w", "1", "sleep_app:app") as srv:
+        best = min(sleep_json(srv, "/short?n=100&t=0.0002")["elapsed"] for _ in range(3))
+        assert 0.02 <= best < 0.07, best
+        # Long sleeps are neither cut short nor much late.
+        slept = sleep_json(srv, "/short?n=1&t=0.3")["elapsed"]
+        assert 0.3 <= slept < 0.45, slept
+
+
+@needs_gevent
+def test_time_sleep_bound_at_import_is_cooperative():
+    with Server("-k", "coro", "-w", "1", "sleep_app:app") as srv:
+        assert sleep_json(srv, "/bound?t=0")["same"] is True
+        results = []
+
+        def one():
+            results.append(sleep_json(srv, "/bound?t=0.5", timeout=20)["elapsed"])
+
+        threads = [threading.Thread(target=one) for _ in range(50)]
+        t0 = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert len(results) == 50 and min(results) >= 0.5
+        assert time.monotonic() - t0 < 2.5
+
+
+@needs_gevent
+def test_a_sleep_cut_short_by_gevent_timeout_never_wakes_its_greenlet_later():
+    # The greenlet of the cut sleep goes on to other requests; had its timer
+    # still fired, it would have been switched into in the middle of one.
+    with Server("-k", "coro", "-w", "1", "sleep_app:app") as srv:
+        out = sleep_json(srv, "/timeout?t=0.6&cut=0.05")
+        assert 0.05 <= out["cut"] < 0.3, out
+        assert 0.05 <= out["after"] < 0.2, out
+        deadline = time.monotonic() + 1.2  # past the cut sleep's 0.6 s
+        served = 0
+        while time.monotonic() < deadline:
+            results, _ = concurrent(srv, "/short?n=3&t=0.01", 10)
+            assert results == [200] * 10
+            served += 10
+        assert served >= 30
+        assert "Traceback" not in srv.log_text()
+        assert len(srv.workers()) == 1
+
+
+@needs_gevent
+def test_time_sleep_arguments_behave_as_before():
+    # 0 and negative yield (gevent); not a number is a TypeError; NaN and
+    # infinity raise as CPython's time.sleep does (gevent's would hang).
+    with Server("-k", "coro", "-w", "1", "sleep_app:app") as srv:
+        out = sleep_json(srv, "/args")
+        assert out == {"zero": 0.0, "negative": 0.0, "int": 1.0, "text": "TypeError",
+                       "nan": "ValueError", "inf": "OverflowError"}, out

@@ -6,7 +6,9 @@
 // Each connection is a C++20 coroutine; an idle keep-alive connection holds
 // no read buffer (a few hundred bytes of state). Complete requests go to an
 // AppRunner. The I/O thread never holds the GIL.
+#include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 #include "workers/engine/app_runner.hpp"
@@ -51,10 +53,18 @@ class Engine {
   /// runs the ready handlers without blocking and returns true once the engine
   /// has stopped (same conditions as run()). Never mix with run().
   void start(AppRunner& runner);
-  bool poll();
+  /// Runs at most `max_handlers` ready handlers; `more` says the budget ran
+  /// out (call again soon: the rest is queued inside Asio, where reactor_fd()
+  /// does not show it).
+  bool poll(std::size_t max_handlers, bool& more);
   /// Asio's epoll fd (readable when a socket, timer or post is ready). Valid
   /// after construction (engine/external_loop.cpp).
   [[nodiscard]] int reactor_fd();
+  /// On the driving loop's thread, inside poll() or not: run `fn` from a
+  /// poll() once `delay` has passed (an Asio timer, so the reactor's timerfd
+  /// with nanosecond precision). The returned function cancels it; `fn` is
+  /// destroyed unrun then, or after it ran.
+  std::function<void()> call_after(std::chrono::nanoseconds delay, std::function<void()> fn);
 
   /// The runner is done with `ex` (thread-safe; see AppRunner::start).
   void finished(Exchange& ex);

@@ -2,6 +2,8 @@
 // loop (the coro worker's gevent hub; reference/coro-notes.md candidate A).
 #include <boost/version.hpp>
 
+#include <memory>
+
 #include "workers/engine/engine.hpp"
 #include "workers/engine/engine_state.hpp"
 
@@ -30,9 +32,23 @@ template struct Expose<EpollFdTag, &Reactor::epoll_fd_>;
 
 }  // namespace
 
-bool Engine::poll() {
-  state_->io.poll();
+bool Engine::poll(std::size_t max_handlers, bool& more) {
+  std::size_t ran = 0;
+  while (ran < max_handlers && state_->io.poll_one() != 0) ++ran;
+  more = ran == max_handlers;
   return state_->io.stopped();
+}
+
+std::function<void()> Engine::call_after(std::chrono::nanoseconds delay, std::function<void()> fn) {
+  auto timer = std::make_shared<asio::steady_timer>(state_->io, delay);
+  std::weak_ptr<asio::steady_timer> weak = timer;
+  // The handler owns the timer; cancelling makes it run at once with an error.
+  timer->async_wait([timer, fn = std::move(fn)](const boost::system::error_code& ec) {
+    if (!ec) fn();
+  });
+  return [weak] {
+    if (auto t = weak.lock()) t->cancel();
+  };
 }
 
 int Engine::reactor_fd() {
