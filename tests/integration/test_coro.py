@@ -4,30 +4,18 @@ What it shares with gthread (keep-alive, pipelining, signals, max_requests
 ...) is in test_engine.py."""
 import json
 import os
-import threading
 import time
 
 import pytest
 
-from engine_client import HAVE_GEVENT, Reader, connect, get, replaced, request
+from engine_client import HAVE_GEVENT, Reader, connect, get, in_parallel, replaced, request
 from server import Server, run_binary, wait_for
 
 needs_gevent = pytest.mark.skipif(not HAVE_GEVENT, reason="gevent not installed")
 
 
 def concurrent(srv, path, n):
-    results = []
-
-    def one():
-        results.append(request(srv, path, timeout=20)[0])
-
-    threads = [threading.Thread(target=one) for _ in range(n)]
-    t0 = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results, time.monotonic() - t0
+    return in_parallel(lambda: request(srv, path, timeout=20)[0], n)
 
 
 @needs_gevent
@@ -190,19 +178,9 @@ def test_time_sleep_in_a_greenlet_wakes_on_time():
 def test_time_sleep_bound_at_import_is_cooperative():
     with Server("-k", "coro", "-w", "1", "sleep_app:app") as srv:
         assert sleep_json(srv, "/bound?t=0")["same"] is True
-        results = []
-
-        def one():
-            results.append(sleep_json(srv, "/bound?t=0.5", timeout=20)["elapsed"])
-
-        threads = [threading.Thread(target=one) for _ in range(50)]
-        t0 = time.monotonic()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
+        results, elapsed = in_parallel(lambda: sleep_json(srv, "/bound?t=0.5", timeout=20)["elapsed"], 50)
         assert len(results) == 50 and min(results) >= 0.5
-        assert time.monotonic() - t0 < 2.5
+        assert elapsed < 2.5, elapsed
 
 
 @needs_gevent

@@ -2,10 +2,9 @@
 cost, PROXY protocol, request_timeout. What it shares with coro (keep-alive,
 pipelining, signals, max_requests ...) is in test_engine.py."""
 import json
-import threading
 import time
 
-from engine_client import Reader, connect, get, raise_nofile, request, replaced, rss_kb
+from engine_client import Reader, connect, get, in_parallel, raise_nofile, request, replaced, rss_kb
 from server import Server, wait_for
 
 
@@ -14,18 +13,7 @@ from server import Server, wait_for
 def test_hundred_concurrent_sleeps_run_in_parallel():
     with Server("-k", "gthread", "--threads", "100", "testapp:app") as srv:
         assert request(srv, "/")[0] == 200
-        results = []
-
-        def one():
-            results.append(request(srv, "/slow?t=0.5", timeout=20)[0])
-
-        threads = [threading.Thread(target=one) for _ in range(100)]
-        t0 = time.monotonic()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
-        elapsed = time.monotonic() - t0
+        results, elapsed = in_parallel(lambda: request(srv, "/slow?t=0.5", timeout=20)[0], 100)
         assert results == [200] * 100
         assert elapsed < 2.0, elapsed
 
