@@ -89,7 +89,8 @@ struct GeventHub::Impl {
   /// and the client's next requests arrive together again. Each request then
   /// waited for its whole batch twice a cycle (batches of 25-65 at 200
   /// connections: ~1.5 ms). Small rounds interleave the answers with the
-  /// next requests, and the batch spreads out (docs/design.md "Waves").
+  /// next requests, and the batch spreads out (docs/design.md, "The sleep
+  /// test and waves").
   static constexpr std::size_t kHandlersPerRound = 4;
 
   void on_poll() {
