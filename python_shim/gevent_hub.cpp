@@ -196,10 +196,11 @@ PyObject* sleep_c(PyObject* /*self*/, PyObject* arg) {
     PyErr_SetString(PyExc_OverflowError, "timestamp too large to convert to C _PyTime_t");
     return nullptr;
   }
-  bool ours = d && seconds > 0 && seconds <= 86400 && PyThread_get_thread_ident() == d->thread;
-  auto me = pyb::reinterpret_steal<pyb::object>(ours ? PyObject_CallNoArgs(d->getcurrent.ptr()) : nullptr);
-  if (ours && !me) return nullptr;
-  if (!ours || me.ptr() == d->hub.ptr()) return PyObject_CallOneArg(g_gevent_sleep, arg);
+  if (!d || !(seconds > 0 && seconds <= 86400) || PyThread_get_thread_ident() != d->thread)
+    return PyObject_CallOneArg(g_gevent_sleep, arg);
+  auto me = pyb::reinterpret_steal<pyb::object>(PyObject_CallNoArgs(d->getcurrent.ptr()));
+  if (!me) return nullptr;
+  if (me.ptr() == d->hub.ptr()) return PyObject_CallOneArg(g_gevent_sleep, arg);
   auto wake_me = pyb::reinterpret_steal<pyb::object>(PyObject_GetAttr(me.ptr(), d->switch_name.ptr()));
   if (!wake_me) return nullptr;
   auto state = std::make_shared<Sleep>();

@@ -259,44 +259,37 @@ asio::awaitable<void> serve_connection(std::unique_ptr<Connection> conn) {
   Connection& c = *conn;
   EngineState& e = c.engine;
   bool first = true;
+  bool may_wait = true;  ///< false once a wait timed out or was cancelled
   try {
     for (;;) {
       if (!c.rs) {
-        // The next request is often here already (a loaded client answers
-        // while the engine finishes other work): read it without the wait,
-        // whose epoll_ctl re-arm and extra epoll round cost more than this
-        // recv when it comes back empty.
+        // Read before waiting: the next request is often here already (a
+        // loaded client answers while the engine finishes other work), and
+        // the wait's epoll_ctl re-arm plus an extra epoll round cost more
+        // than a recv that comes back empty.
         c.rs = e.take_state();
         long n = read_into(c.sock.native_handle(), c.rs->buf, kReadSize);
         if (n == kWouldBlock) {
           e.give_state(std::move(c.rs));
-        } else if (n <= 0) {
-          co_return;
-        }
-      }
-      if (!c.rs) {
-        // Idle: no buffer until bytes arrive. A stopping worker waits too:
-        // a request arriving before the `keepalive` deadline (capped by
-        // graceful_timeout, begin_stop) is served with Connection: close
-        // (dispatch), also on a connection whose last response, written before
-        // the stop, promised keep-alive; a fresh one waits for its first
-        // request within `fresh`'s clamped deadline. The wait is written out
-        // here rather than through wait_io(): one coroutine frame less for
-        // each of 10,000 idle connections.
-        DeadlineList& list = first ? e.fresh : e.idle;
-        list.push(c, Clock::now());
-        boost::system::error_code ec;
-        co_await c.sock.async_wait(Wait::wait_read, asio::redirect_error(asio::use_awaitable, ec));
-        list.erase(c);
-        const bool woke = !ec;
-        c.rs = e.take_state();
-        long n = read_into(c.sock.native_handle(), c.rs->buf, kReadSize);
-        if (n == kWouldBlock) {
-          e.give_state(std::move(c.rs));
-          if (!woke) co_return;
+          if (!may_wait) co_return;
+          // Idle: no buffer until bytes arrive. A stopping worker waits too:
+          // a request arriving before the `keepalive` deadline (capped by
+          // graceful_timeout, begin_stop) is served with Connection: close
+          // (dispatch), also on a connection whose last response, written
+          // before the stop, promised keep-alive; a fresh one waits for its
+          // first request within `fresh`'s clamped deadline. The wait is
+          // written out here rather than through wait_io(): one coroutine
+          // frame less for each of 10,000 idle connections.
+          DeadlineList& list = first ? e.fresh : e.idle;
+          list.push(c, Clock::now());
+          boost::system::error_code ec;
+          co_await c.sock.async_wait(Wait::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+          list.erase(c);
+          may_wait = !ec;  // timed out or stopped: one more read, then close
           continue;
         }
         if (n <= 0) co_return;
+        may_wait = true;
       }
       if (!co_await serve_buffered(c, first)) co_return;
     }
